@@ -273,9 +273,6 @@ func (s *DossierService) update(ctx context.Context, who Principal, id string, f
 		if !mayRead(who, d) {
 			return Errorf(ENOTFOUND, "dossier %q not found", id)
 		}
-		if who.Role == RoleCitizen && d.OwnerID != who.UserID {
-			return Errorf(ENOTFOUND, "dossier %q not found", id)
-		}
 		return fn(d)
 	})
 }
