@@ -170,6 +170,8 @@ func decodeStrict(data []byte, v any) error {
 			return fmt.Errorf("line %d: %w", lineOf(data, se.Offset), err)
 		case errors.As(err, &te):
 			return fmt.Errorf("line %d: field %s: %w", lineOf(data, te.Offset), te.Field, err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("line %d: the document ends too early: %w", lineOf(data, int64(len(data))), err)
 		}
 		return err
 	}
