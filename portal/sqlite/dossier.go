@@ -1,0 +1,364 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/portalsim/portalsim/portal"
+)
+
+const dossierColumns = `id, code, procedure_code, owner_id, group_id, status, form, fee, payment_status, online,
+	created_at, updated_at, submitted_at, received_at, appointment_at, decided_at, result_at, completed_at,
+	on_time, assignee_id, supplements, rating, rating_note, version`
+
+// CreateDossier stores a new dossier, numbering its code from the agency's
+// sequence for d.CreatedAt's day (Vietnam time) in the same transaction.
+// It sets d.Code and d.Version (1); d.ID is generated when empty.
+func (db *DB) CreateDossier(ctx context.Context, d *portal.Dossier, agencyCode string) error {
+	if agencyCode == "" {
+		return portal.Errorf(portal.EINVALID, "agency code is required to number a dossier")
+	}
+	if d.ID == "" {
+		d.ID = portal.NewID("d")
+	}
+	form, err := encodeForm(d.Form)
+	if err != nil {
+		return fmt.Errorf("create dossier %s: %w", d.ID, err)
+	}
+	oldCode, oldVersion := d.Code, d.Version
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		day := d.CreatedAt.In(portal.VietnamTime).Format("2006-01-02")
+		var seq int
+		if err := tx.QueryRowContext(ctx, `INSERT INTO dossier_sequences (agency_code, day, last_seq) VALUES (?, ?, 1)
+			ON CONFLICT (agency_code, day) DO UPDATE SET last_seq = last_seq + 1
+			RETURNING last_seq`, agencyCode, day).Scan(&seq); err != nil {
+			return fmt.Errorf("next sequence for %s on %s: %w", agencyCode, day, err)
+		}
+		d.Code = portal.DossierCode(agencyCode, d.CreatedAt, seq)
+		d.Version = 1
+		_, err := tx.ExecContext(ctx, `INSERT INTO dossiers (`+dossierColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, d.Code, d.ProcedureCode, d.OwnerID, d.GroupID, string(d.Status), form, d.Fee, d.PaymentStatus, d.Online,
+			encTime(d.CreatedAt), encTime(d.UpdatedAt), encTimePtr(d.SubmittedAt), encTimePtr(d.ReceivedAt),
+			encTimePtr(d.AppointmentAt), encTimePtr(d.DecidedAt), encTimePtr(d.ResultAt), encTimePtr(d.CompletedAt),
+			encBoolPtr(d.OnTime), d.AssigneeID, d.Supplements, d.Rating, d.RatingNote, d.Version)
+		if err != nil {
+			return err
+		}
+		return insertHistory(ctx, tx, d.ID, d.History)
+	})
+	if err != nil {
+		d.Code, d.Version = oldCode, oldVersion
+		if isUniqueViolation(err) {
+			return portal.Errorf(portal.ECONFLICT, "dossier %s already exists", d.ID)
+		}
+		return fmt.Errorf("create dossier %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// Dossier returns a dossier with its history and attachments, or ENOTFOUND.
+func (db *DB) Dossier(ctx context.Context, id string) (*portal.Dossier, error) {
+	return db.readDossier(ctx, "id", id)
+}
+
+// DossierByCode returns a dossier by its public code, or ENOTFOUND.
+func (db *DB) DossierByCode(ctx context.Context, code string) (*portal.Dossier, error) {
+	return db.readDossier(ctx, "code", code)
+}
+
+// readDossier loads a dossier and its children from one read snapshot.
+func (db *DB) readDossier(ctx context.Context, column, value string) (*portal.Dossier, error) {
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read dossier %s: %w", value, err)
+	}
+	defer tx.Rollback()
+	d, err := loadDossier(ctx, tx, column, value)
+	if err != nil {
+		return nil, err
+	}
+	return d, tx.Commit()
+}
+
+// loadDossier reads a dossier by id or code, with history and attachments.
+func loadDossier(ctx context.Context, q queryer, column, value string) (*portal.Dossier, error) {
+	d, err := scanDossier(q.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE `+column+` = ?`, value))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, portal.Errorf(portal.ENOTFOUND, "dossier %q not found", value)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read dossier %s: %w", value, err)
+	}
+	if d.History, err = loadHistory(ctx, q, d.ID); err != nil {
+		return nil, fmt.Errorf("read history of dossier %s: %w", d.ID, err)
+	}
+	if d.Attachments, err = loadAttachments(ctx, q, d.ID); err != nil {
+		return nil, fmt.Errorf("read attachments of dossier %s: %w", d.ID, err)
+	}
+	return d, nil
+}
+
+func loadHistory(ctx context.Context, q queryer, id string) ([]portal.Transition, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_id, actor_role, from_status, to_status, note
+		FROM dossier_history WHERE dossier_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []portal.Transition
+	for rows.Next() {
+		var t portal.Transition
+		var at int64
+		var role, from, to string
+		if err := rows.Scan(&t.Seq, &at, &t.ActorID, &role, &from, &to, &t.Note); err != nil {
+			return nil, err
+		}
+		t.At, t.ActorRole, t.From, t.To = decTime(at), portal.Role(role), portal.Status(from), portal.Status(to)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func insertHistory(ctx context.Context, tx *sql.Tx, id string, ts []portal.Transition) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO dossier_history
+		(dossier_id, seq, at, actor_id, actor_role, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, t := range ts {
+		if _, err := stmt.ExecContext(ctx, id, t.Seq, encTime(t.At), t.ActorID, string(t.ActorRole),
+			string(t.From), string(t.To), t.Note); err != nil {
+			return fmt.Errorf("history entry %d: %w", t.Seq, err)
+		}
+	}
+	return nil
+}
+
+// UpdateDossier loads a dossier in a write transaction, lets fn change it and
+// saves the row (bumping Version) and the history entries fn appended. If fn
+// returns an error, nothing is saved and that error is returned unchanged.
+func (db *DB) UpdateDossier(ctx context.Context, id string, fn func(d *portal.Dossier) error) (*portal.Dossier, error) {
+	var out *portal.Dossier
+	var fnErr error
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		d, err := loadDossier(ctx, tx, "id", id)
+		if err != nil {
+			return err
+		}
+		seen, version := len(d.History), d.Version
+		if fnErr = fn(d); fnErr != nil {
+			return fnErr
+		}
+		if d.ID != id {
+			return fmt.Errorf("dossier id changed from %s to %s", id, d.ID)
+		}
+		if len(d.History) < seen {
+			return fmt.Errorf("history shortened from %d to %d entries; history is append-only", seen, len(d.History))
+		}
+		form, err := encodeForm(d.Form)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE dossiers SET
+			code = ?, procedure_code = ?, owner_id = ?, group_id = ?, status = ?, form = ?, fee = ?,
+			payment_status = ?, online = ?, created_at = ?, updated_at = ?, submitted_at = ?, received_at = ?,
+			appointment_at = ?, decided_at = ?, result_at = ?, completed_at = ?, on_time = ?, assignee_id = ?,
+			supplements = ?, rating = ?, rating_note = ?, version = version + 1
+			WHERE id = ? AND version = ?`,
+			d.Code, d.ProcedureCode, d.OwnerID, d.GroupID, string(d.Status), form, d.Fee,
+			d.PaymentStatus, d.Online, encTime(d.CreatedAt), encTime(d.UpdatedAt), encTimePtr(d.SubmittedAt),
+			encTimePtr(d.ReceivedAt), encTimePtr(d.AppointmentAt), encTimePtr(d.DecidedAt), encTimePtr(d.ResultAt),
+			encTimePtr(d.CompletedAt), encBoolPtr(d.OnTime), d.AssigneeID, d.Supplements, d.Rating, d.RatingNote,
+			id, version)
+		if err != nil {
+			return err
+		}
+		// The writer is a single connection, so the version cannot have moved
+		// since the load; the check guards against fn changing it.
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return portal.Errorf(portal.ECONFLICT, "dossier %s changed while it was being updated", id)
+		}
+		if err := insertHistory(ctx, tx, id, d.History[seen:]); err != nil {
+			return err
+		}
+		d.Version = version + 1
+		out = d
+		return nil
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case fnErr != nil && errors.Is(err, fnErr):
+		return nil, fnErr
+	case portal.ErrorCode(err) != portal.EINTERNAL:
+		return nil, err
+	case isUniqueViolation(err):
+		return nil, portal.Errorf(portal.ECONFLICT, "update dossier %s: %v", id, err)
+	default:
+		return nil, fmt.Errorf("update dossier %s: %w", id, err)
+	}
+}
+
+// Dossiers returns one page of matching dossiers, without history or
+// attachments, and the number of all matches, from one read snapshot.
+// Newest created first; with OldestFirst, oldest submitted (else created) first.
+func (db *DB) Dossiers(ctx context.Context, f portal.DossierFilter) ([]*portal.Dossier, int, error) {
+	if f.Offset < 0 || f.Limit < 0 {
+		return nil, 0, portal.Errorf(portal.EINVALID, "offset %d and limit %d must not be negative", f.Offset, f.Limit)
+	}
+	var where []string
+	var args []any
+	if f.OwnerID != "" {
+		where, args = append(where, "owner_id = ?"), append(args, f.OwnerID)
+	}
+	if len(f.Statuses) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		where = append(where, "status IN ("+marks+")")
+		for _, s := range f.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if f.ProcedureCode != "" {
+		where, args = append(where, "procedure_code = ?"), append(args, f.ProcedureCode)
+	}
+	if f.AssigneeID != "" {
+		where, args = append(where, "assignee_id = ?"), append(args, f.AssigneeID)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	order := " ORDER BY created_at DESC, rowid DESC"
+	if f.OldestFirst {
+		order = " ORDER BY COALESCE(submitted_at, created_at), rowid"
+	}
+	limit := -1 // SQLite: no limit
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
+
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list dossiers: %w", err)
+	}
+	defer tx.Rollback()
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM dossiers`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count dossiers: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+dossierColumns+` FROM dossiers`+cond+order+` LIMIT ? OFFSET ?`,
+		append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list dossiers: %w", err)
+	}
+	defer rows.Close()
+	var out []*portal.Dossier
+	for rows.Next() {
+		d, err := scanDossier(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list dossiers: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list dossiers: %w", err)
+	}
+	return out, total, tx.Commit()
+}
+
+// CountByStatus counts dossiers per status; every known status is present.
+func (db *DB) CountByStatus(ctx context.Context) (map[portal.Status]int, error) {
+	rows, err := db.reader.QueryContext(ctx, `SELECT status, COUNT(*) FROM dossiers GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count dossiers by status: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[portal.Status]int, len(portal.Statuses))
+	for _, s := range portal.Statuses {
+		out[s] = 0
+	}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("count dossiers by status: %w", err)
+		}
+		out[portal.Status(s)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count dossiers by status: %w", err)
+	}
+	return out, nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanDossier(r rowScanner) (*portal.Dossier, error) {
+	var d portal.Dossier
+	var status, form string
+	var created, updated int64
+	var submitted, received, appointment, decided, result, completed, onTime sql.NullInt64
+	if err := r.Scan(&d.ID, &d.Code, &d.ProcedureCode, &d.OwnerID, &d.GroupID, &status, &form, &d.Fee,
+		&d.PaymentStatus, &d.Online, &created, &updated, &submitted, &received, &appointment, &decided,
+		&result, &completed, &onTime, &d.AssigneeID, &d.Supplements, &d.Rating, &d.RatingNote, &d.Version); err != nil {
+		return nil, err
+	}
+	d.Status = portal.Status(status)
+	if err := json.Unmarshal([]byte(form), &d.Form); err != nil {
+		return nil, fmt.Errorf("dossier %s: decode form: %w", d.ID, err)
+	}
+	d.CreatedAt, d.UpdatedAt = decTime(created), decTime(updated)
+	d.SubmittedAt, d.ReceivedAt, d.AppointmentAt = decTimePtr(submitted), decTimePtr(received), decTimePtr(appointment)
+	d.DecidedAt, d.ResultAt, d.CompletedAt = decTimePtr(decided), decTimePtr(result), decTimePtr(completed)
+	if onTime.Valid {
+		b := onTime.Int64 != 0
+		d.OnTime = &b
+	}
+	return &d, nil
+}
+
+func encodeForm(form map[string]string) (string, error) {
+	if form == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(form)
+	if err != nil {
+		return "", fmt.Errorf("encode form: %w", err)
+	}
+	return string(b), nil
+}
+
+func encBoolPtr(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
+}
+
+// write runs fn in a write transaction on the single writer connection
+// (BEGIN IMMEDIATE) and commits if fn returns nil.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
