@@ -79,7 +79,6 @@ func NewRoot(env *Env) *cobra.Command {
 	root.SetErr(env.Stderr)
 	root.AddCommand(
 		newVersionCmd(env),
-		newPlanCmd(env),
 		newCatalogCmd(env),
 	)
 	return root
