@@ -99,7 +99,7 @@ type PlanInput struct {
 	// working time minus one mean effective handling time.
 	StatutoryDays float64 `json:"statutory_days"`
 	// AllowedWait overrides the wait derived from StatutoryDays.
-	AllowedWait time.Duration `json:"allowed_wait,omitempty"`
+	AllowedWait time.Duration `json:"allowed_wait_ns,omitempty"`
 	// MaxOccupancy caps officer utilisation. [E] 85%, common practice in
 	// contact centres: with deadlines of days Erlang C alone staffs near
 	// 100%, which never reaches steady state and breaks on one sick day.
@@ -223,7 +223,7 @@ func (in PlanInput) Validate() error {
 	share("on_time_target", in.OnTimeTarget, true, true)
 	nonNegative("statutory_days", in.StatutoryDays)
 	if in.AllowedWait < 0 {
-		errs = append(errs, fmt.Errorf("allowed_wait: %s must not be negative", in.AllowedWait))
+		errs = append(errs, fmt.Errorf("allowed_wait_ns: %s must not be negative", in.AllowedWait))
 	}
 	share("max_occupancy", in.MaxOccupancy, true, false)
 	if in.OfficerPools < 1 {

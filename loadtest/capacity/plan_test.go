@@ -345,3 +345,23 @@ func TestPlanTextGolden(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSummaryCapacity: any bytes give a usable capacity or an error
+// naming the file, never a panic or a non-positive rate.
+func FuzzParseSummaryCapacity(f *testing.F) {
+	f.Add([]byte(`{"requests_per_journey":8.5,"capacity":{"max_rate":42.5}}`))
+	f.Add([]byte(`{"scenario":{"name":"x"},"capacity":{"max_rate":1e308}}`))
+	f.Add([]byte(`{"capacity":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := ParseSummaryCapacity(data, "f.json")
+		if err != nil {
+			if !strings.Contains(err.Error(), "f.json") {
+				t.Errorf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if !(sc.MaxRate > 0) || math.IsInf(sc.MaxRate, 0) || sc.RequestsPerJourney < 0 {
+			t.Errorf("accepted %+v", sc)
+		}
+	})
+}
