@@ -80,9 +80,11 @@ func (db *DB) AttachmentContent(ctx context.Context, dossierID, attachmentID str
 	return content, &a, nil
 }
 
-func loadAttachments(ctx context.Context, q queryer, dossierID string) ([]portal.Attachment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, dossier_id, requirement, file_name, content_type, size, sha256, uploaded_at
-		FROM attachments WHERE dossier_id = ? ORDER BY uploaded_at, rowid`, dossierID)
+const selectAttachments = `SELECT id, dossier_id, requirement, file_name, content_type, size, sha256, uploaded_at
+	FROM attachments WHERE dossier_id = ? ORDER BY uploaded_at, rowid`
+
+func loadAttachments(ctx context.Context, tx *sql.Tx, st *statements, dossierID string) ([]portal.Attachment, error) {
+	rows, err := tx.StmtContext(ctx, st.attachments).QueryContext(ctx, dossierID)
 	if err != nil {
 		return nil, err
 	}

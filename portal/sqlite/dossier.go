@@ -15,6 +15,26 @@ const dossierColumns = `id, code, procedure_code, owner_id, group_id, status, fo
 	created_at, updated_at, submitted_at, received_at, appointment_at, decided_at, result_at, completed_at,
 	on_time, assignee_id, supplements, rating, rating_note, version`
 
+const (
+	nextSeq = `INSERT INTO dossier_sequences (agency_code, day, last_seq) VALUES (?, ?, 1)
+		ON CONFLICT (agency_code, day) DO UPDATE SET last_seq = last_seq + 1
+		RETURNING last_seq`
+	insertDossier = `INSERT INTO dossiers (` + dossierColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// updateDossier saves every column but id and bumps version, if the
+	// version is still the one loaded.
+	updateDossier = `UPDATE dossiers SET
+		code = ?, procedure_code = ?, owner_id = ?, group_id = ?, status = ?, form = ?, fee = ?,
+		payment_status = ?, online = ?, created_at = ?, updated_at = ?, submitted_at = ?, received_at = ?,
+		appointment_at = ?, decided_at = ?, result_at = ?, completed_at = ?, on_time = ?, assignee_id = ?,
+		supplements = ?, rating = ?, rating_note = ?, version = version + 1
+		WHERE id = ? AND version = ?`
+	selectHistory = `SELECT seq, at, actor_id, actor_role, from_status, to_status, note
+		FROM dossier_history WHERE dossier_id = ? ORDER BY seq`
+	insertHistoryEntry = `INSERT INTO dossier_history
+		(dossier_id, seq, at, actor_id, actor_role, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
 // CreateDossier stores a new dossier, numbering its code from the agency's
 // sequence for d.CreatedAt's day (Vietnam time) in the same transaction.
 // It sets d.Code and d.Version (1); d.ID is generated when empty.
@@ -33,15 +53,12 @@ func (db *DB) CreateDossier(ctx context.Context, d *portal.Dossier, agencyCode s
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		day := d.CreatedAt.In(portal.VietnamTime).Format("2006-01-02")
 		var seq int
-		if err := tx.QueryRowContext(ctx, `INSERT INTO dossier_sequences (agency_code, day, last_seq) VALUES (?, ?, 1)
-			ON CONFLICT (agency_code, day) DO UPDATE SET last_seq = last_seq + 1
-			RETURNING last_seq`, agencyCode, day).Scan(&seq); err != nil {
+		if err := tx.StmtContext(ctx, db.w.nextSeq).QueryRowContext(ctx, agencyCode, day).Scan(&seq); err != nil {
 			return fmt.Errorf("next sequence for %s on %s: %w", agencyCode, day, err)
 		}
 		d.Code = portal.DossierCode(agencyCode, d.CreatedAt, seq)
 		d.Version = 1
-		_, err := tx.ExecContext(ctx, `INSERT INTO dossiers (`+dossierColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.StmtContext(ctx, db.w.insertDossier).ExecContext(ctx,
 			d.ID, d.Code, d.ProcedureCode, d.OwnerID, d.GroupID, string(d.Status), form, d.Fee, d.PaymentStatus, d.Online,
 			encTime(d.CreatedAt), encTime(d.UpdatedAt), encTimePtr(d.SubmittedAt), encTimePtr(d.ReceivedAt),
 			encTimePtr(d.AppointmentAt), encTimePtr(d.DecidedAt), encTimePtr(d.ResultAt), encTimePtr(d.CompletedAt),
@@ -49,7 +66,7 @@ func (db *DB) CreateDossier(ctx context.Context, d *portal.Dossier, agencyCode s
 		if err != nil {
 			return err
 		}
-		return insertHistory(ctx, tx, d.ID, d.History)
+		return insertHistory(ctx, tx, db.w, d.ID, d.History)
 	})
 	if err != nil {
 		d.Code, d.Version = oldCode, oldVersion
@@ -78,34 +95,37 @@ func (db *DB) readDossier(ctx context.Context, column, value string) (*portal.Do
 		return nil, fmt.Errorf("read dossier %s: %w", value, err)
 	}
 	defer tx.Rollback()
-	d, err := loadDossier(ctx, tx, column, value)
+	d, err := loadDossier(ctx, tx, db.r, column == "code", value)
 	if err != nil {
 		return nil, err
 	}
 	return d, tx.Commit()
 }
 
-// loadDossier reads a dossier by id or code, with history and attachments.
-func loadDossier(ctx context.Context, q queryer, column, value string) (*portal.Dossier, error) {
-	d, err := scanDossier(q.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE `+column+` = ?`, value))
+// loadDossier reads a dossier by id (or by code), with history and attachments.
+func loadDossier(ctx context.Context, tx *sql.Tx, st *statements, byCode bool, value string) (*portal.Dossier, error) {
+	by := st.dossierByID
+	if byCode {
+		by = st.dossierByCode
+	}
+	d, err := scanDossier(tx.StmtContext(ctx, by).QueryRowContext(ctx, value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, portal.Errorf(portal.ENOTFOUND, "dossier %q not found", value)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read dossier %s: %w", value, err)
 	}
-	if d.History, err = loadHistory(ctx, q, d.ID); err != nil {
+	if d.History, err = loadHistory(ctx, tx, st, d.ID); err != nil {
 		return nil, fmt.Errorf("read history of dossier %s: %w", d.ID, err)
 	}
-	if d.Attachments, err = loadAttachments(ctx, q, d.ID); err != nil {
+	if d.Attachments, err = loadAttachments(ctx, tx, st, d.ID); err != nil {
 		return nil, fmt.Errorf("read attachments of dossier %s: %w", d.ID, err)
 	}
 	return d, nil
 }
 
-func loadHistory(ctx context.Context, q queryer, id string) ([]portal.Transition, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_id, actor_role, from_status, to_status, note
-		FROM dossier_history WHERE dossier_id = ? ORDER BY seq`, id)
+func loadHistory(ctx context.Context, tx *sql.Tx, st *statements, id string) ([]portal.Transition, error) {
+	rows, err := tx.StmtContext(ctx, st.history).QueryContext(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -124,16 +144,11 @@ func loadHistory(ctx context.Context, q queryer, id string) ([]portal.Transition
 	return out, rows.Err()
 }
 
-func insertHistory(ctx context.Context, tx *sql.Tx, id string, ts []portal.Transition) error {
+func insertHistory(ctx context.Context, tx *sql.Tx, st *statements, id string, ts []portal.Transition) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO dossier_history
-		(dossier_id, seq, at, actor_id, actor_role, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, st.insertHistory)
 	for _, t := range ts {
 		if _, err := stmt.ExecContext(ctx, id, t.Seq, encTime(t.At), t.ActorID, string(t.ActorRole),
 			string(t.From), string(t.To), t.Note); err != nil {
@@ -146,11 +161,13 @@ func insertHistory(ctx context.Context, tx *sql.Tx, id string, ts []portal.Trans
 // UpdateDossier loads a dossier in a write transaction, lets fn change it and
 // saves the row (bumping Version) and the history entries fn appended. If fn
 // returns an error, nothing is saved and that error is returned unchanged.
+// fn runs while holding the only writer connection: it may read through db
+// but must not call db's write methods, which would wait for it forever.
 func (db *DB) UpdateDossier(ctx context.Context, id string, fn func(d *portal.Dossier) error) (*portal.Dossier, error) {
 	var out *portal.Dossier
 	var fnErr error
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		d, err := loadDossier(ctx, tx, "id", id)
+		d, err := loadDossier(ctx, tx, db.w, false, id)
 		if err != nil {
 			return err
 		}
@@ -168,12 +185,7 @@ func (db *DB) UpdateDossier(ctx context.Context, id string, fn func(d *portal.Do
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE dossiers SET
-			code = ?, procedure_code = ?, owner_id = ?, group_id = ?, status = ?, form = ?, fee = ?,
-			payment_status = ?, online = ?, created_at = ?, updated_at = ?, submitted_at = ?, received_at = ?,
-			appointment_at = ?, decided_at = ?, result_at = ?, completed_at = ?, on_time = ?, assignee_id = ?,
-			supplements = ?, rating = ?, rating_note = ?, version = version + 1
-			WHERE id = ? AND version = ?`,
+		res, err := tx.StmtContext(ctx, db.w.updateDossier).ExecContext(ctx,
 			d.Code, d.ProcedureCode, d.OwnerID, d.GroupID, string(d.Status), form, d.Fee,
 			d.PaymentStatus, d.Online, encTime(d.CreatedAt), encTime(d.UpdatedAt), encTimePtr(d.SubmittedAt),
 			encTimePtr(d.ReceivedAt), encTimePtr(d.AppointmentAt), encTimePtr(d.DecidedAt), encTimePtr(d.ResultAt),
@@ -189,7 +201,7 @@ func (db *DB) UpdateDossier(ctx context.Context, id string, fn func(d *portal.Do
 		} else if n != 1 {
 			return portal.Errorf(portal.ECONFLICT, "dossier %s changed while it was being updated", id)
 		}
-		if err := insertHistory(ctx, tx, id, d.History[seen:]); err != nil {
+		if err := insertHistory(ctx, tx, db.w, id, d.History[seen:]); err != nil {
 			return err
 		}
 		d.Version = version + 1
