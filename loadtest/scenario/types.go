@@ -20,13 +20,19 @@ type Scenario struct {
 	Seed  int64    `yaml:"seed,omitempty" json:"seed,omitempty"`
 	// Scale states how this scenario relates to real volumes, e.g. "1:2000 of
 	// national peak"; shown in reports.
-	Scale    string             `yaml:"scale,omitempty" json:"scale,omitempty"`
-	Portal   PortalOptions      `yaml:"portal,omitempty" json:"portal,omitempty"`
-	HTTP     HTTPOptions        `yaml:"http,omitempty" json:"http,omitempty"`
-	Arrival  Arrival            `yaml:"arrival" json:"arrival"`
-	Mix      []MixEntry         `yaml:"mix" json:"mix"`
-	Personas []Persona          `yaml:"personas" json:"personas"`
-	Feeders  []Feeder           `yaml:"feeders,omitempty" json:"feeders,omitempty"`
+	Scale   string        `yaml:"scale,omitempty" json:"scale,omitempty"`
+	Portal  PortalOptions `yaml:"portal,omitempty" json:"portal,omitempty"`
+	HTTP    HTTPOptions   `yaml:"http,omitempty" json:"http,omitempty"`
+	Arrival Arrival       `yaml:"arrival" json:"arrival"`
+	Mix     []MixEntry    `yaml:"mix" json:"mix"`
+	// MixOrder is "weighted" (default: each arrival draws an entry by
+	// weight) or "sequential" (arrival id modulo the number of entries,
+	// weights ignored) so that short runs cover every entry.
+	MixOrder string    `yaml:"mix_order,omitempty" json:"mix_order,omitempty"`
+	Personas []Persona `yaml:"personas" json:"personas"`
+	Feeders  []Feeder  `yaml:"feeders,omitempty" json:"feeders,omitempty"`
+	// Vars every journey sees; templates rendered once when a journey
+	// starts, over the built-ins and feeders.
 	Vars     map[string]string  `yaml:"vars,omitempty" json:"vars,omitempty"`
 	Journeys map[string]Journey `yaml:"journeys" json:"journeys"`
 	SLOs     []string           `yaml:"slos,omitempty" json:"slos,omitempty"`
@@ -34,6 +40,9 @@ type Scenario struct {
 
 	// Path is the file the scenario was read from ("" if from bytes).
 	Path string `yaml:"-" json:"-"`
+
+	// lines maps field paths ("arrival.rate") to their line in Path.
+	lines map[string]int
 }
 
 // PortalOptions configure the embedded portal for this run.
@@ -107,6 +116,8 @@ type MixEntry struct {
 	Procedure string  `yaml:"procedure,omitempty" json:"procedure,omitempty"`
 	Weight    float64 `yaml:"weight" json:"weight"`
 	// Vars are extra journey variables for this entry (e.g. form values).
+	// They are templates rendered once when a journey starts, over the
+	// built-ins, feeders and scenario vars (e.g. "{{date_offset -10}}").
 	Vars map[string]string `yaml:"vars,omitempty" json:"vars,omitempty"`
 }
 
@@ -195,7 +206,7 @@ type Step struct {
 // Multipart is a multipart/form-data body with files read at compile time.
 type Multipart struct {
 	Fields map[string]string `yaml:"fields,omitempty" json:"fields,omitempty"`
-	Files  []FilePart        `yaml:"files" json:"files"`
+	Files  []FilePart        `yaml:"files,omitempty" json:"files,omitempty"`
 }
 
 // FilePart is one file of a multipart body, relative to the scenario file.

@@ -1,0 +1,67 @@
+package journey
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/portalsim/portalsim/loadtest/scenario"
+)
+
+// Every shipped scenario compiles, and every mix entry walks its journey to
+// the end against answers that satisfy its extractions, sending valid JSON
+// wherever it says it sends JSON (form values are templates in YAML strings,
+// easy to get wrong).
+func TestShippedScenariosRender(t *testing.T) {
+	files, err := filepath.Glob("../../scenarios/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no shipped scenarios: %v", err)
+	}
+	answer := []byte(`{"challenge_id":"c-1","dev_otp":"123456","token":"tok","id":"d-1","code":"H01.1-260101-0001","status":"submitted","items":[{"code":"1.001193"}]}`)
+	for _, file := range files {
+		s, err := scenario.Load(file)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		p, err := Compile(s)
+		if err != nil {
+			t.Fatalf("%s: compile: %v", file, err)
+		}
+		seen := map[string]bool{}
+		for id := uint64(0); id < uint64(4*len(s.Mix)+20); id++ {
+			in := p.Start(id, rng(id))
+			seen[in.Journey()+" "+in.Procedure()] = true
+			for {
+				a := in.Next()
+				if a.Done {
+					break
+				}
+				if a.Request.Header.Get("Content-Type") == "application/json" {
+					var v map[string]any
+					if err := json.Unmarshal(a.Request.Body, &v); err != nil {
+						t.Fatalf("%s: %s %s step %s: body is not a JSON object: %v\n%s", file, in.Journey(), in.Procedure(), a.Step, err, a.Request.Body)
+					}
+					if form, ok := v["form"].(map[string]any); ok {
+						for k, fv := range form {
+							if _, ok := fv.(string); !ok {
+								t.Errorf("%s: %s form field %s = %v: form values are strings", file, in.Procedure(), k, fv)
+							}
+						}
+					}
+				}
+				status := 200
+				if e := s.Journeys[in.Journey()].Steps[a.StepIndex].Expect; len(e) > 0 {
+					status = e[0]
+				}
+				in.Handle(Response{Status: status, Body: answer, At: time.Now()})
+			}
+			if o := in.Outcome(); o.Kind != Completed && o.Kind != Abandoned {
+				t.Errorf("%s: %s %s: %+v", file, in.Journey(), in.Procedure(), o)
+			}
+		}
+		if s.MixOrder == scenario.MixSequential && len(seen) != len(s.Mix) {
+			t.Errorf("%s: %d of %d mix entries ran", file, len(seen), len(s.Mix))
+		}
+	}
+}
