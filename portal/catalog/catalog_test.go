@@ -5,8 +5,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/mock"
 )
 
 // loaded is the catalogue shared by the tests; loading is deterministic.
@@ -348,6 +350,31 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		if _, err := Load(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Every procedure can be completed: the prefill from a real population
+// record plus sample values for the rest passes the procedure's own rules.
+// This catches unsatisfiable patterns, prefill values a select does not
+// offer, and limits shorter than the population's data.
+func TestSampleFormsValidate(t *testing.T) {
+	c := mustLoad(t)
+	today := time.Date(2026, 3, 10, 10, 0, 0, 0, portal.VietnamTime)
+	pop := mock.NewPopulation(10_000)
+	for i, p := range c.All() {
+		person, err := pop.Citizen(i * 7 % pop.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := SampleForm(p, person, today)
+		if errs := p.ValidateForm(form, today); len(errs) > 0 {
+			t.Errorf("%s: sample form %v: %v", p.Code, form, errs)
+		}
+		for _, f := range p.Fields {
+			if f.Prefill != "" && form[f.Name] != person.Attribute(f.Prefill) {
+				t.Errorf("%s: %s not prefilled from %s", p.Code, f.Name, f.Prefill)
+			}
 		}
 	}
 }
