@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/portalsim/portalsim/portal"
 )
@@ -74,13 +75,15 @@ func (db *DB) CreateSession(ctx context.Context, s *portal.Session) error {
 	return nil
 }
 
+const selectSession = `SELECT token_hash, user_id, role, name, created_at, expires_at
+	FROM sessions WHERE token_hash = ?`
+
 // Session returns the session with that token hash, or ENOTFOUND.
 func (db *DB) Session(ctx context.Context, tokenHash string) (*portal.Session, error) {
 	var s portal.Session
 	var role string
 	var created, expires int64
-	err := db.reader.QueryRowContext(ctx, `SELECT token_hash, user_id, role, name, created_at, expires_at
-		FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&s.TokenHash, &s.UserID, &role, &s.Name, &created, &expires)
+	err := db.r.session.QueryRowContext(ctx, tokenHash).Scan(&s.TokenHash, &s.UserID, &role, &s.Name, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, portal.Errorf(portal.ENOTFOUND, "session not found")
 	}
@@ -102,6 +105,31 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
+}
+
+// DeleteExpired removes the challenges and sessions that expired before now,
+// so that long load runs do not grow the tables without bound, and returns
+// how many it removed.
+func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"challenges", "sessions"} {
+			res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < ?`, encTime(now))
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired logins: %w", err)
+	}
+	return int(n), nil
 }
 
 // changeOne runs one statement that must change exactly one row; notFound is

@@ -58,6 +58,7 @@ type DB struct {
 // connection instead of once per call (parsing was ~40% of a dossier read).
 type statements struct {
 	dossierByID, dossierByCode, history, attachments *sql.Stmt
+	session                                          *sql.Stmt // every authenticated request
 	// Writer only.
 	nextSeq, insertDossier, updateDossier, insertHistory *sql.Stmt
 }
@@ -69,6 +70,7 @@ func prepare(ctx context.Context, pool *sql.DB, writes bool) (*statements, error
 		&st.dossierByCode: `SELECT ` + dossierColumns + ` FROM dossiers WHERE code = ?`,
 		&st.history:       selectHistory,
 		&st.attachments:   selectAttachments,
+		&st.session:       selectSession,
 	}
 	if writes {
 		qs[&st.nextSeq] = nextSeq
@@ -88,7 +90,7 @@ func prepare(ctx context.Context, pool *sql.DB, writes bool) (*statements, error
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.dossierByID, st.dossierByCode, st.history, st.attachments,
+	for _, s := range []*sql.Stmt{st.dossierByID, st.dossierByCode, st.history, st.attachments, st.session,
 		st.nextSeq, st.insertDossier, st.updateDossier, st.insertHistory} {
 		if s != nil {
 			s.Close()

@@ -670,3 +670,32 @@ func TestStoreErrorsWrapContext(t *testing.T) {
 		t.Fatalf("got %v, want a wrapped context.Canceled naming the operation", err)
 	}
 }
+
+func TestDeleteExpired(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{})
+	for i, exp := range []time.Duration{-time.Minute, time.Minute} {
+		c := &portal.Challenge{ID: fmt.Sprintf("c_%d", i), PersonalID: "p", OTP: "1", CreatedAt: baseTime, ExpiresAt: baseTime.Add(exp)}
+		if err := db.CreateChallenge(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		s := &portal.Session{TokenHash: fmt.Sprintf("h_%d", i), UserID: "u", Role: portal.RoleCitizen, CreatedAt: baseTime, ExpiresAt: baseTime.Add(exp)}
+		if err := db.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.DeleteExpired(ctx, baseTime)
+	if err != nil || n != 2 {
+		t.Fatalf("deleted %d, %v; want 2", n, err)
+	}
+	_, err = db.Challenge(ctx, "c_0")
+	assertCode(t, err, portal.ENOTFOUND)
+	_, err = db.Session(ctx, "h_0")
+	assertCode(t, err, portal.ENOTFOUND)
+	if _, err := db.Challenge(ctx, "c_1"); err != nil {
+		t.Error(err)
+	}
+	if _, err := db.Session(ctx, "h_1"); err != nil {
+		t.Error(err)
+	}
+}
