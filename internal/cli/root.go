@@ -79,6 +79,7 @@ func NewRoot(env *Env) *cobra.Command {
 	root.SetErr(env.Stderr)
 	root.AddCommand(
 		newVersionCmd(env),
+		newScenarioCmd(env),
 		newPlanCmd(env),
 		newCatalogCmd(env),
 	)
