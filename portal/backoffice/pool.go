@@ -201,7 +201,9 @@ func (p *Pool) runOfficer(ctx context.Context, i int) {
 			p.count(func(t *totals) { t.errors++ })
 			p.log.Warn("back office step failed", "officer", p.officers[i].who.UserID, "err", err)
 		}
-		if step == StepIdle || err != nil {
+		// An approval whose e-result could not be issued means the signer is
+		// down: back off like an idle officer instead of retrying at once.
+		if step == StepIdle || step == StepApproved || err != nil {
 			p.idle(ctx, wake)
 		}
 	}
