@@ -13,6 +13,7 @@ import (
 	"github.com/portalsim/portalsim/loadtest/capacity"
 	"github.com/portalsim/portalsim/loadtest/scenario"
 	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/catalog"
 )
 
 // newPlanCmd is `portalsim plan`: national volumes → peak rates → portal
@@ -92,6 +93,9 @@ Shares and percentages accept 0.3 or 30%.`,
 				if perProcedure {
 					if len(sl.Procedures) == 0 {
 						return fmt.Errorf("--per-procedure: the mix of scenario %s names no procedures", scenarioPath)
+					}
+					if err := statutoryDaysFromCatalog(sl.Procedures); err != nil {
+						return fmt.Errorf("--per-procedure: %w", err)
 					}
 					in.Procedures = sl.Procedures
 				}
@@ -247,5 +251,25 @@ func (b *boundedInt) Set(s string) error {
 		return fmt.Errorf("must be at least %d", b.lo)
 	}
 	*b.p = v
+	return nil
+}
+
+// statutoryDaysFromCatalog sets each procedure's deadline from the
+// catalogue's processing days; codes not in the catalogue keep the plan's
+// --statutory-days. A same-day procedure (0 days) gets half a working day:
+// a dossier arrives on average halfway through the day it must be done.
+// Handling time is not derived: processing days are a deadline, not work.
+func statutoryDaysFromCatalog(procs []capacity.ProcedureLoad) error {
+	cat, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("load catalogue: %w", err)
+	}
+	for i := range procs {
+		p, ok := cat.Procedure(procs[i].Code)
+		if !ok {
+			continue
+		}
+		procs[i].StatutoryDays = math.Max(float64(p.ProcessingDays), 0.5)
+	}
 	return nil
 }

@@ -147,6 +147,25 @@ journeys:
 	if len(r.Procedures) != 2 || r.Procedures[0].Share != 0.75 {
 		t.Errorf("per-procedure staffing %+v", r.Procedures)
 	}
+	// Codes unknown to the catalogue keep --statutory-days (3 days of 8 h,
+	// minus one effective handling of 20 min × 8/6.5).
+	if got, want := r.Procedures[0].AllowedWaitS, 3*8*3600-1200*8/6.5; math.Abs(got-want) > 1e-6 {
+		t.Errorf("allowed wait of an unknown code %v, want %v", got, want)
+	}
+
+	// Known codes take the catalogue's processing days: birth registration
+	// is same-day (half a working day allowed), permanent residence 7 days.
+	real := strings.NewReplacer(`"1.001"`, `"1.001193"`, `"1.002"`, `"1.004222"`).Replace(yaml)
+	if err := os.WriteFile(path, []byte(real), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = planJSON(t, "--scenario", path, "--per-procedure", "--sim-days", "0")
+	handling := 1200 * 8 / 6.5
+	for i, days := range []float64{0.5, 7} {
+		if got, want := r.Procedures[i].AllowedWaitS, days*8*3600-handling; math.Abs(got-want) > 1e-6 {
+			t.Errorf("%s: allowed wait %v s, want %v s (%v days)", r.Procedures[i].Code, got, want, days)
+		}
+	}
 	// --requests-per-journey wins over the scenario.
 	if r := planJSON(t, "--scenario", path, "--requests-per-journey", "12", "--sim-days", "0"); r.Input.RequestsPerJourney != 12 {
 		t.Errorf("--requests-per-journey ignored: %v", r.Input.RequestsPerJourney)
