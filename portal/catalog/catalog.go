@@ -24,7 +24,9 @@ type Group struct {
 }
 
 // Catalog holds every procedure, real ones first, with search keys
-// precomputed at load so a query only scans folded strings.
+// precomputed at load so a query only scans folded strings. It is
+// immutable after Load and safe for concurrent use; the procedures it
+// returns are shared and must not be modified.
 type Catalog struct {
 	procedures []*portal.Procedure
 	byCode     map[string]*portal.Procedure
