@@ -24,7 +24,7 @@ fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')
 
 run: build ## the main job: replay the weekday scenario against the embedded portal
-	$(BIN) serve
+	$(BIN) run scenarios/weekday.yaml
 
 bench: ## benchmarks and side-by-side ratios (see BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -195,7 +195,9 @@ func (g *arrivals) next() (time.Duration, bool) {
 			}
 			t += time.Duration(math.Round(frac * float64(step)))
 			g.t = t
-			return t, t < g.end
+			// Within a microsecond of the end is the end: rates like 1/3 per
+			// second do not divide nanoseconds exactly.
+			return t, t < g.end-time.Microsecond
 		}
 		mass -= area
 		t += step

@@ -99,7 +99,9 @@ type Config struct {
 
 // Progress is a live view of a run.
 type Progress struct {
-	Elapsed, Total time.Duration
+	// Elapsed since the start; ArrivalWindow is the configured duration and
+	// Total adds the drain (the longest the run can take).
+	Elapsed, ArrivalWindow, Total time.Duration
 	// TargetRate is the profile's arrival rate now; AchievedRate the journeys
 	// started per second over the last interval; RequestRate likewise.
 	TargetRate, AchievedRate, RequestRate float64
@@ -667,10 +669,11 @@ func (e *engine) reportProgress(done <-chan struct{}) {
 		case now := <-t.C:
 			e.mu.Lock()
 			p := Progress{
-				Elapsed:  now.Sub(e.start),
-				Total:    e.cfg.Duration + e.cfg.Drain,
-				InFlight: len(e.flights),
-				Progress: e.rec.Progress(),
+				Elapsed:       now.Sub(e.start),
+				ArrivalWindow: e.cfg.Duration,
+				Total:         e.cfg.Duration + e.cfg.Drain,
+				InFlight:      len(e.flights),
+				Progress:      e.rec.Progress(),
 			}
 			e.mu.Unlock()
 			if p.Elapsed < e.cfg.Duration {

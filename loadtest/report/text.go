@@ -93,7 +93,11 @@ func Text(w io.Writer, s *metrics.Summary) error {
 		var rows [][]string
 		for _, pr := range s.ByProcedure {
 			c := pr.Counts
-			rows = append(rows, []string{pr.Procedure, u(c.Started), u(c.Completed), u(c.Failed), pct(pr.CompletionRate), u(pr.Requests), u(pr.Errors), num(pr.Service.P95MS), num(pr.Response.P95MS)})
+			code := pr.Procedure
+			if code == "" {
+				code = "(none)"
+			}
+			rows = append(rows, []string{code, u(c.Started), u(c.Completed), u(c.Failed), pct(pr.CompletionRate), u(pr.Requests), u(pr.Errors), num(pr.Service.P95MS), num(pr.Response.P95MS)})
 		}
 		table("procedure\tstarted\tcompleted\tfailed\tcompletion\trequests\terrors\tservice p95 ms\tresponse p95 ms", rows)
 	}
