@@ -80,7 +80,6 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(env),
 		newScenarioCmd(env),
-		newServeCmd(env),
 		newPlanCmd(env),
 		newCatalogCmd(env),
 		newRunCmd(env),
