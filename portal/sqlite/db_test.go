@@ -699,3 +699,63 @@ func TestDeleteExpired(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestMigrateAppliesOnlyNew opens a database that has only the first
+// migration, with data in it, and checks that Open applies the rest on top.
+func TestMigrateAppliesOnlyNew(t *testing.T) {
+	ctx := context.Background()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) < 2 {
+		t.Skip("needs at least two migrations")
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	w, err := sql.Open("sqlite", dsn(path, "NORMAL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetMaxOpenConns(1)
+	old := &DB{writer: w}
+	if _, err := w.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.apply(ctx, ms[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ExecContext(ctx, `INSERT INTO dossiers (id, code, procedure_code, owner_id, status, created_at, updated_at)
+		VALUES ('d_old', 'OLD-261125-0001', '1.0', 'o', 'draft', ?, ?)`, encTime(baseTime), encTime(baseTime)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, err := db.SchemaVersion(ctx); err != nil || v != ms[len(ms)-1].version {
+		t.Fatalf("schema version %d, %v; want %d", v, err, ms[len(ms)-1].version)
+	}
+	var n int64
+	if err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(len(ms)) {
+		t.Errorf("%d migrations recorded, want %d", n, len(ms))
+	}
+	d, err := db.Dossier(ctx, "d_old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 1 || !d.CreatedAt.Equal(baseTime) || len(d.Form) != 0 {
+		t.Errorf("old dossier after migration: %+v", d)
+	}
+	list, _, err := db.Dossiers(ctx, portal.DossierFilter{Statuses: []portal.Status{portal.StatusDraft}, OldestFirst: true})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("queue after migration: %d dossiers, %v", len(list), err)
+	}
+}

@@ -253,7 +253,7 @@ func (db *DB) Dossiers(ctx context.Context, f portal.DossierFilter) ([]*portal.D
 	}
 	order := " ORDER BY created_at DESC, rowid DESC"
 	if f.OldestFirst {
-		order = " ORDER BY COALESCE(submitted_at, created_at), rowid"
+		order = " ORDER BY queued_at, rowid"
 	}
 	limit := -1 // SQLite: no limit
 	if f.Limit > 0 {
