@@ -80,6 +80,7 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(env),
 		newScenarioCmd(env),
+		newServeCmd(env),
 		newPlanCmd(env),
 		newCatalogCmd(env),
 		newRunCmd(env),

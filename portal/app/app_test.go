@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -358,10 +359,10 @@ func TestOTPSecretSurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestShutdownDrainsInFlight starts a request, shuts down while it is being
-// served and checks that it still completes.
+// TestShutdownDrains shuts down while a request is still being sent and
+// checks that the request is served before Shutdown returns.
 func TestShutdownDrains(t *testing.T) {
-	a, err := app.New(app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()})
+	a, err := app.New(app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Simulator: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,21 +370,43 @@ func TestShutdownDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := a.URL()
-	resp, err := http.Get(url + "/readyz")
-	if err != nil {
+	body, send := io.Pipe()
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(url+"/api/v1/auth/otp", "application/json", body)
+		if err != nil {
+			answered <- -1
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	if _, err := send.Write([]byte(`{"personal_id":`)); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := a.Shutdown(ctx); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
+	time.Sleep(200 * time.Millisecond) // the server is now reading the body
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- a.Shutdown(ctx)
+	}()
 	select {
-	case <-a.Done():
-	default:
-		t.Error("Done not closed after Shutdown")
+	case err := <-stopped:
+		t.Fatalf("Shutdown returned (%v) while a request was in flight", err)
+	case <-time.After(200 * time.Millisecond):
 	}
+	if _, err := send.Write([]byte(`"` + mock.CitizenID(3) + `"}`)); err != nil {
+		t.Fatal(err)
+	}
+	send.Close()
+	if code := <-answered; code != http.StatusOK {
+		t.Errorf("in-flight request got %d during shutdown, want 200", code)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	<-a.Done()
 	if _, err := http.Get(url + "/healthz"); err == nil {
 		t.Error("server still answers after Shutdown")
 	}
