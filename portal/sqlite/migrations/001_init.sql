@@ -5,8 +5,9 @@
 -- and correct ordering (RFC3339Nano text trims trailing zeros and so does not
 -- sort). 0 stands for the zero time; NULL for "not yet".
 --
--- Later migrations add payments (002_payments.sql) and issued results
--- (003_results.sql) as their own tables keyed by dossier_id.
+-- Room for later migrations: payments and issued results get their own
+-- tables keyed by dossier_id (REFERENCES dossiers (id)), numbered after the
+-- last file in this directory.
 
 CREATE TABLE dossiers (
     id             TEXT PRIMARY KEY,
