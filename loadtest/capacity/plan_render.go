@@ -88,7 +88,8 @@ func (r *PlanResult) Worksheet() []WorksheetSection {
 	if in.AllowedWait > 0 {
 		add(&bo, "Allowed wait (given)", dur(s.AllowedWaitS)+" of working time")
 	} else {
-		add(&bo, fmt.Sprintf("Allowed wait: %s statutory working days − one effective handling", num(in.StatutoryDays, 1)), dur(s.AllowedWaitS)+" of working time")
+		add(&bo, fmt.Sprintf("Allowed wait: %s statutory working days − one effective handling", num(in.StatutoryDays, 1)),
+			fmt.Sprintf("%s of working time (%s working days)", dur(s.AllowedWaitS), num(s.AllowedWaitS/in.workingSecondsPerDay(), 2)))
 	}
 	pools := ""
 	if s.Pools > 1 {
