@@ -91,7 +91,10 @@ func (a *AuthService) Login(ctx context.Context, challengeID, otp string) (strin
 		}
 		return "", nil, Errorf(EUNAUTHORIZED, "wrong OTP (%d of %d attempts used)", c.Attempts, MaxOTPAttempts)
 	}
-	if err := a.Store.DeleteChallenge(ctx, c.ID); err != nil {
+	if err := a.Store.DeleteChallenge(ctx, c.ID); ErrorCode(err) == ENOTFOUND {
+		// Another login with the same OTP won the race: one code, one session.
+		return "", nil, Errorf(EUNAUTHORIZED, "login challenge already used")
+	} else if err != nil {
 		return "", nil, fmt.Errorf("consume challenge: %w", err)
 	}
 	ttl := a.SessionTTL
