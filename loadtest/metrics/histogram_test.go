@@ -91,3 +91,17 @@ func BenchmarkHistogramRecord(b *testing.B) {
 		h.Record(time.Duration(i%100000) * time.Microsecond)
 	}
 }
+
+// BenchmarkMetricsAdd is the cost of recording one request in the
+// recorder (overall, step, procedure and time-series histograms).
+func BenchmarkMetricsAdd(b *testing.B) {
+	start := time.Now()
+	rec := NewRecorder(RunInfo{Scenario: "bench", Start: start, Duration: time.Hour, Settle: 10 * time.Second,
+		Steps: map[string][]string{"apply": {"login", "create", "submit"}}})
+	steps := []string{"login", "create", "submit"}
+	for i := 0; b.Loop(); i++ {
+		sent := start.Add(time.Duration(i) * 50 * time.Microsecond)
+		rec.Request(Request{Journey: "apply", Procedure: "1.001612", Step: steps[i%3], First: i%3 == 0,
+			Intended: sent, Sent: sent.Add(time.Duration(i%1000) * time.Microsecond), Latency: time.Duration(i%50000) * time.Microsecond, Status: 200})
+	}
+}
