@@ -612,3 +612,40 @@ func BenchmarkInstanceStep(b *testing.B) {
 		in.Next()
 	}
 }
+
+// A Plan serves many goroutines: each renders with its own instance's rng
+// through pooled template clones.
+func TestPlanConcurrentInstances(t *testing.T) {
+	p := compileYAML(t, base+`mix: [{journey: j, weight: 1}]
+personas: [{name: p, share: 1}]
+journeys:
+  j:
+    steps:
+      - {name: a, method: GET, path: "/a/{{randInt 0 1000000}}/{{uuid}}"}
+      - {name: b, method: GET, path: "/b/{{.citizen.personal_id}}"}
+`)
+	const workers = 8
+	paths := make([][]string, workers)
+	done := make(chan int)
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			defer func() { done <- w }()
+			for i := 0; i < 200; i++ {
+				in := p.Start(uint64(i), rng(uint64(i)))
+				for a := in.Next(); !a.Done; a = in.Next() {
+					paths[w] = append(paths[w], a.Request.Path)
+					in.Handle(resp(200, "{}"))
+				}
+			}
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	// Same ids and seeds on every goroutine: the same requests, whatever the interleaving.
+	for w := 1; w < workers; w++ {
+		if strings.Join(paths[w], " ") != strings.Join(paths[0], " ") {
+			t.Fatalf("goroutine %d rendered different requests from goroutine 0", w)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/loadtest/scenario"
+	"github.com/portalsim/portalsim/portal/catalog"
 )
 
 // Every shipped scenario compiles, and every mix entry walks its journey to
@@ -62,6 +63,27 @@ func TestShippedScenariosRender(t *testing.T) {
 		}
 		if s.MixOrder == scenario.MixSequential && len(seen) != len(s.Mix) {
 			t.Errorf("%s: %d of %d mix entries ran", file, len(seen), len(s.Mix))
+		}
+	}
+}
+
+// smoke runs every real procedure of the catalogue.
+func TestSmokeCoversEveryRealProcedure(t *testing.T) {
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenario.Load("../../scenarios/smoke.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inMix := map[string]bool{}
+	for _, m := range s.Mix {
+		inMix[m.Procedure] = true
+	}
+	for _, p := range c.Real() {
+		if !inMix[p.Code] {
+			t.Errorf("smoke.yaml does not run %s (%s)", p.Code, p.NameEN)
 		}
 	}
 }
