@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,7 +51,7 @@ func DefaultHandlingMean(p *portal.Procedure) time.Duration {
 
 // ResultSigner signs e-results; *mock.Signer implements it.
 type ResultSigner interface {
-	Sign(doc mock.ResultDocument) (mock.SignedResult, error)
+	SignContext(ctx context.Context, doc mock.ResultDocument) (mock.SignedResult, error)
 }
 
 // CitizenConfig turns on simulated citizens who answer supplement requests

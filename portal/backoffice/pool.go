@@ -60,7 +60,6 @@ type Pool struct {
 	log      *slog.Logger
 	since    time.Time // simulated: utilisation counts working time from here
 	officers []*officer
-	ids      map[string]bool
 	queue    queue
 
 	wakeMu sync.Mutex
@@ -99,7 +98,7 @@ func New(svc *portal.DossierService, cfg Config) (*Pool, error) {
 		return nil, fmt.Errorf("back office config: %w", err)
 	}
 	p := &Pool{cfg: cfg, svc: svc, sleep: cfg.Sleep, log: cfg.Logger, since: svc.Clock.Now(),
-		ids: map[string]bool{}, wakeCh: make(chan struct{})}
+		wakeCh: make(chan struct{})}
 	if p.sleep == nil {
 		p.sleep = RealSleeper(svc.Clock)
 	}
@@ -113,7 +112,6 @@ func New(svc *portal.DossierService, cfg Config) (*Pool, error) {
 			Role:   portal.RoleOfficer,
 			Name:   fmt.Sprintf("Cán bộ mô phỏng %d", i+1),
 		}
-		p.ids[who.UserID] = true
 		p.officers = append(p.officers, &officer{who: who, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))})
 	}
 	return p, nil
@@ -365,7 +363,8 @@ func (p *Pool) process(ctx context.Context, o *officer, d *portal.Dossier, prof 
 // signing is deterministic. The officer API's approve handler may call
 // this too; whoever comes second gets ECONFLICT.
 func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, error) {
-	ctx = context.WithoutCancel(ctx) // a started issue finishes during shutdown
+	signCtx := ctx                   // a slow signer is interrupted by Stop: the dossier stays approved
+	ctx = context.WithoutCancel(ctx) // store actions started during shutdown finish
 	d, err := p.svc.Get(ctx, systemPrincipal, id)
 	if err != nil {
 		return nil, err
@@ -386,7 +385,7 @@ func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, err
 		if err != nil {
 			return nil, err
 		}
-		signed, err := p.cfg.Signer.Sign(doc)
+		signed, err := p.cfg.Signer.SignContext(signCtx, doc)
 		if err != nil {
 			p.count(func(t *totals) { t.issueFailures++ })
 			return nil, fmt.Errorf("issue result of %s: %w", d.Code, err)

@@ -262,6 +262,27 @@ func TestUnpaidFeeWaitsAtIntake(t *testing.T) {
 	}
 }
 
+func TestHumanOfficersWorkIsLeftAlone(t *testing.T) {
+	f := newFixture(monday(8, 0))
+	pool, _ := New(f.svc, f.stepConfig(Profile{HandlingMean: time.Hour}))
+	human := portal.Principal{UserID: "001085000001", Role: portal.RoleOfficer, Name: "Cán bộ 1"}
+	d := f.submit(t, citizen(7), "T.FIVE")
+	if _, err := f.svc.Act(context.Background(), human, d.ID, portal.StatusReceived, "tiếp nhận"); err != nil {
+		t.Fatal(err)
+	}
+	mustWork(t, pool, StepIdle)
+	// Once the human approves, the portal issues the result whoever decided.
+	for _, to := range []portal.Status{portal.StatusProcessing, portal.StatusApproved} {
+		if _, err := f.svc.Act(context.Background(), human, d.ID, to, "ok"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustWork(t, pool, StepIssued)
+	if d = f.get(t, d.ID); d.Status != portal.StatusCompleted || d.AssigneeID != human.UserID {
+		t.Fatalf("%s assigned to %q", d.Status, d.AssigneeID)
+	}
+}
+
 func TestIntakeSupplementAnsweredBySimulatedCitizen(t *testing.T) {
 	f := newFixture(monday(8, 0))
 	cfg := f.stepConfig(Profile{IntakeMean: 10 * time.Minute, HandlingMean: time.Hour, PIntakeSupplement: 1})
@@ -290,7 +311,7 @@ func TestSignerOutageLeavesDossierApproved(t *testing.T) {
 	pool, _ := New(f.svc, f.stepConfig(Profile{IntakeMean: 10 * time.Minute, HandlingMean: time.Hour}))
 	var mu sync.Mutex
 	down := true
-	f.signer.Fail = func() error {
+	f.signer.Fail = func(context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
@@ -316,7 +337,7 @@ func TestSignerOutageDoesNotSpin(t *testing.T) {
 	f := newFixture(monday(8, 0))
 	var mu sync.Mutex
 	calls := 0
-	f.signer.Fail = func() error {
+	f.signer.Fail = func(context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
@@ -409,7 +430,7 @@ func TestStopInterruptsHandlingPromptly(t *testing.T) {
 	if got := f.get(t, d.ID); got.Status != portal.StatusProcessing {
 		t.Errorf("after Stop: %s, want the last saved state", got.Status)
 	}
-	// The next pool picks the interrupted dossier up again.
+	// The next pool, even with one officer, picks the interrupted dossier up again.
 	next, _ := New(f.svc, f.stepConfig(Profile{HandlingMean: time.Hour}))
 	mustWork(t, next, StepIssued)
 }

@@ -3,6 +3,7 @@ package backoffice
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,7 +100,8 @@ func (p *Pool) scan(ctx context.Context, who portal.Principal) error {
 
 // claimable reports whether the back office should work on d now. Results
 // are issued for every approved dossier; anything else assigned to a human
-// officer is left to them, and an unpaid fee keeps a dossier at intake.
+// officer is left to them (the officer API's claim sets AssigneeID), and
+// an unpaid fee keeps a dossier at intake.
 func (p *Pool) claimable(d *portal.Dossier) bool {
 	switch d.Status {
 	case portal.StatusApproved:
@@ -112,7 +114,14 @@ func (p *Pool) claimable(d *portal.Dossier) bool {
 	default:
 		return false
 	}
-	return d.AssigneeID == "" || p.ids[d.AssigneeID]
+	return d.AssigneeID == "" || p.simulated(d.AssigneeID)
+}
+
+// simulated reports whether an assignee is a simulated officer, of this
+// pool or of an earlier one (a restart with fewer officers still picks up
+// what the missing ones left).
+func (p *Pool) simulated(officerID string) bool {
+	return strings.HasPrefix(officerID, p.cfg.OfficerIDPrefix+"-")
 }
 
 func feeSettled(d *portal.Dossier) bool {

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -132,8 +133,10 @@ type Signer struct {
 	pub   ed25519.PublicKey
 	keyID string
 	// Fail, if set, is asked before every signature; a non-nil error makes
-	// Sign fail as a signer outage (EUNAVAILABLE). It is the fault hook.
-	Fail func() error
+	// Sign fail as a signer outage (EUNAVAILABLE). It is the fault hook,
+	// e.g. func(ctx context.Context) error { return inj.Apply(ctx, faults.Signer) };
+	// injected latency is waited inside it and ends with ctx.
+	Fail func(ctx context.Context) error
 }
 
 // LoadOrCreateSigner loads the signing key from dir, or creates the
@@ -238,12 +241,20 @@ func (s *Signer) PublicKeyBase64() string { return base64.StdEncoding.EncodeToSt
 // KeyID names the key: the first 8 bytes of the SHA-256 of the public key, in hex.
 func (s *Signer) KeyID() string { return s.keyID }
 
-// Sign signs the canonical encoding of doc. It fails with EUNAVAILABLE when
-// the fault hook reports an outage, and with EINVALID naming every missing
-// field when the document is incomplete.
+// Sign signs the canonical encoding of doc; see SignContext.
 func (s *Signer) Sign(doc ResultDocument) (SignedResult, error) {
+	return s.SignContext(context.Background(), doc)
+}
+
+// SignContext signs the canonical encoding of doc. It fails with
+// EUNAVAILABLE when the fault hook reports an outage, and with EINVALID
+// naming every missing field when the document is incomplete.
+func (s *Signer) SignContext(ctx context.Context, doc ResultDocument) (SignedResult, error) {
 	if s.Fail != nil {
-		if err := s.Fail(); err != nil {
+		if err := s.Fail(ctx); err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return SignedResult{}, fmt.Errorf("sign e-result: %w", ctxErr)
+			}
 			if portal.ErrorCode(err) == portal.EUNAVAILABLE {
 				return SignedResult{}, fmt.Errorf("sign e-result: %w", err)
 			}

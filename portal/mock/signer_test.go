@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -153,7 +154,7 @@ func TestSignerRejectsCorruptKeyFile(t *testing.T) {
 func TestSignerFaultIsUnavailable(t *testing.T) {
 	s := NewSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
 	down := true
-	s.Fail = func() error {
+	s.Fail = func(context.Context) error {
 		if down {
 			return errors.New("HSM timeout")
 		}
@@ -195,5 +196,18 @@ func TestNewResultDocumentFromDossier(t *testing.T) {
 		ApplicantName: "Trần Thị Bình", Decision: DecisionApproved, IssuedAt: at, IssuingAgency: "UBND xã"}
 	if doc != want {
 		t.Fatalf("document\n got %+v\nwant %+v", doc, want)
+	}
+}
+
+func TestSignerFaultLatencyEndsWithContext(t *testing.T) {
+	s := NewSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
+	s.Fail = func(ctx context.Context) error { // injected latency of "forever"
+		<-ctx.Done()
+		return portal.Errorf(portal.EUNAVAILABLE, "signer timed out")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := s.SignContext(ctx, sampleResult()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SignContext with an ended context = %v, want the context's error", err)
 	}
 }
