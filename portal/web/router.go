@@ -126,6 +126,9 @@ func NewRouter(d Deps) *gin.Engine {
 	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// The portal is reached directly (or through a proxy we do not know):
+	// log the connection's address, not a spoofable X-Forwarded-For.
+	_ = r.SetTrustedProxies(nil)
 	r.Use(requestID(logger), accessLog(), recovery())
 	if d.MaxInFlight > 0 {
 		r.Use(shedLoad(d.MaxInFlight))
