@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -40,23 +41,22 @@ func (s *memStore) CreateDossier(_ context.Context, d *portal.Dossier, agency st
 }
 
 func (s *memStore) Dossier(_ context.Context, id string) (*portal.Dossier, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d, ok := s.ds[id]; ok {
-		return clone(d), nil
-	}
-	return nil, portal.Errorf(portal.ENOTFOUND, "dossier %q not found", id)
+	return s.find(func(d *portal.Dossier) bool { return d.ID == id }, id)
 }
 
 func (s *memStore) DossierByCode(_ context.Context, code string) (*portal.Dossier, error) {
+	return s.find(func(d *portal.Dossier) bool { return d.Code == code }, code)
+}
+
+func (s *memStore) find(match func(d *portal.Dossier) bool, key string) (*portal.Dossier, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, d := range s.ds {
-		if d.Code == code {
+		if match(d) {
 			return clone(d), nil
 		}
 	}
-	return nil, portal.Errorf(portal.ENOTFOUND, "dossier %q not found", code)
+	return nil, portal.Errorf(portal.ENOTFOUND, "dossier %q not found", key)
 }
 
 func (s *memStore) Dossiers(_ context.Context, f portal.DossierFilter) ([]*portal.Dossier, int, error) {
@@ -71,18 +71,8 @@ func (s *memStore) Dossiers(_ context.Context, f portal.DossierFilter) ([]*porta
 			all = append(all, c)
 		}
 	}
-	key := func(d *portal.Dossier) time.Time {
-		if d.SubmittedAt != nil {
-			return *d.SubmittedAt
-		}
-		return d.CreatedAt
-	}
-	slices.SortFunc(all, func(a, b *portal.Dossier) int {
-		if c := key(a).Compare(key(b)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Code, b.Code)
-	})
+	key := func(d *portal.Dossier) time.Time { return *cmp.Or(d.SubmittedAt, &d.CreatedAt) }
+	slices.SortFunc(all, func(a, b *portal.Dossier) int { return cmp.Or(key(a).Compare(key(b)), strings.Compare(a.Code, b.Code)) })
 	if !f.OldestFirst {
 		slices.Reverse(all)
 	}

@@ -49,8 +49,10 @@ const (
 	NoteCitizen    = "Đã bổ sung hồ sơ / supplement provided"
 )
 
-// SystemPrincipal is the portal itself, which issues and returns results.
-var systemPrincipal = portal.Principal{UserID: "system", Role: portal.RoleSystem, Name: "Cổng Dịch vụ công"}
+// systemPrincipal is the portal itself, which issues and returns results.
+func systemPrincipal() portal.Principal {
+	return portal.Principal{UserID: "system", Role: portal.RoleSystem, Name: "Cổng Dịch vụ công"}
+}
 
 // Pool is the simulated back office.
 type Pool struct {
@@ -365,7 +367,7 @@ func (p *Pool) process(ctx context.Context, o *officer, d *portal.Dossier, prof 
 func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, error) {
 	signCtx := ctx                   // a slow signer is interrupted by Stop: the dossier stays approved
 	ctx = context.WithoutCancel(ctx) // store actions started during shutdown finish
-	d, err := p.svc.Get(ctx, systemPrincipal, id)
+	d, err := p.svc.Get(ctx, systemPrincipal(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -392,7 +394,7 @@ func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, err
 		}
 		note = fmt.Sprintf("Cấp kết quả điện tử %s, ký số %s khóa %s / e-result issued and signed", doc.DocumentNumber, signed.Algorithm, signed.KeyID)
 	}
-	d, err = p.svc.Act(ctx, systemPrincipal, id, portal.StatusResultIssued, note)
+	d, err = p.svc.Act(ctx, systemPrincipal(), id, portal.StatusResultIssued, note)
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +402,7 @@ func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, err
 	if !p.cfg.CompleteOnIssue {
 		return d, nil
 	}
-	d, err = p.svc.Act(ctx, systemPrincipal, id, portal.StatusCompleted, NoteCompleted)
+	d, err = p.svc.Act(ctx, systemPrincipal(), id, portal.StatusCompleted, NoteCompleted)
 	if err != nil {
 		return nil, err
 	}

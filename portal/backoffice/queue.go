@@ -25,8 +25,9 @@ type queue struct {
 }
 
 // queueStatuses are the statuses in which a dossier needs the back office.
-var queueStatuses = []portal.Status{portal.StatusSubmitted, portal.StatusReceived,
-	portal.StatusProcessing, portal.StatusApproved}
+func queueStatuses() []portal.Status {
+	return []portal.Status{portal.StatusSubmitted, portal.StatusReceived, portal.StatusProcessing, portal.StatusApproved}
+}
 
 // claim gives officer o the oldest claimable dossier, freshly loaded, or
 // nil when there is none.
@@ -78,7 +79,7 @@ func (p *Pool) scan(ctx context.Context, who portal.Principal) error {
 	for off := 0; off < p.cfg.ScanLimit; {
 		limit := min(portal.MaxPerPage, p.cfg.ScanLimit-off)
 		ds, total, err := p.svc.List(ctx, who, portal.DossierFilter{
-			Statuses: queueStatuses, OldestFirst: true, Offset: off, Limit: limit})
+			Statuses: queueStatuses(), OldestFirst: true, Offset: off, Limit: limit})
 		if err != nil {
 			return fmt.Errorf("scan the queue: %w", err)
 		}
@@ -182,14 +183,14 @@ func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, o := range p.officers {
-		os := OfficerStats{ID: o.who.UserID, Name: o.who.Name, Busy: o.busy, Handled: o.handled,
+		st := OfficerStats{ID: o.who.UserID, Name: o.who.Name, Busy: o.busy, Handled: o.handled,
 			Received: o.received, Refused: o.refused, Supplements: o.supps, Rejected: o.rejected,
 			Approved: o.approved, Current: o.current}
 		if s.OnDuty > 0 {
-			os.Utilisation = min(1, float64(o.busy)/float64(s.OnDuty))
+			st.Utilisation = min(1, float64(o.busy)/float64(s.OnDuty))
 		}
-		s.Utilisation += os.Utilisation / float64(len(p.officers))
-		s.Officers = append(s.Officers, os)
+		s.Utilisation += st.Utilisation / float64(len(p.officers))
+		s.Officers = append(s.Officers, st)
 	}
 	t := p.totals
 	s.ResultsIssued, s.ResultFailures, s.Completed = t.issued, t.issueFailures, t.completed
