@@ -75,10 +75,7 @@ func runServe(ctx context.Context, env *Env, o serveOptions, dataDirSet bool) er
 	if o.officers < 0 || o.maxInFlight < 0 {
 		return withExit(ExitUsage, errors.New("--officers and --max-in-flight must not be negative"))
 	}
-	dataDir := o.dataDir
-	if o.db != "" && !dataDirSet {
-		dataDir = filepath.Dir(o.db)
-	}
+	dataDir := serveDataDir(o, dataDirSet)
 	logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 	a, err := app.New(app.Config{
 		Addr: o.addr, DataDir: dataDir, DBPath: o.db, Simulator: o.simulator, Speed: o.speed,
@@ -106,6 +103,15 @@ func runServe(ctx context.Context, env *Env, o serveOptions, dataDirSet bool) er
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveDataDir is where keys live: --data-dir, or the directory of --db
+// when only --db is given (issue 3's `serve --db ./portalsim.db`).
+func serveDataDir(o serveOptions, dataDirSet bool) string {
+	if o.db != "" && !dataDirSet {
+		return filepath.Dir(o.db)
+	}
+	return o.dataDir
 }
 
 // checkBindAddress refuses non-loopback addresses without --public: a load

@@ -128,3 +128,20 @@ func TestServeRefusesNonLoopbackWithoutPublic(t *testing.T) {
 		t.Errorf("serve on 0.0.0.0: exit %d, stderr %q; want usage error mentioning --public", code, stderr.String())
 	}
 }
+
+func TestServeDataDir(t *testing.T) {
+	for _, tc := range []struct {
+		o          serveOptions
+		dataDirSet bool
+		want       string
+	}{
+		{serveOptions{dataDir: "./portalsim-data"}, false, "./portalsim-data"},
+		{serveOptions{dataDir: "./portalsim-data", db: "./portalsim.db"}, false, "."},
+		{serveOptions{dataDir: "./portalsim-data", db: "/var/lib/p/portal.db"}, false, "/var/lib/p"},
+		{serveOptions{dataDir: "/keys", db: "/var/lib/p/portal.db"}, true, "/keys"},
+	} {
+		if got := serveDataDir(tc.o, tc.dataDirSet); got != tc.want {
+			t.Errorf("serveDataDir(%+v, set=%v) = %q, want %q", tc.o, tc.dataDirSet, got, tc.want)
+		}
+	}
+}
