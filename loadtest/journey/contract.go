@@ -15,8 +15,8 @@ import (
 type Request struct {
 	Method string
 	Path   string
-	Header http.Header
-	Body   []byte
+	Header http.Header // nil when the step sends no headers
+	Body   []byte      // nil when the step has no body
 }
 
 // Action is what a journey wants next.
