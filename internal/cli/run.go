@@ -301,7 +301,7 @@ func (p *progressPrinter) print(pr engine.Progress) {
 	if pr.Elapsed > pr.ArrivalWindow {
 		phase = fmt.Sprintf("%s draining (max %s)", pr.Elapsed.Truncate(time.Second), pr.Total)
 	}
-	line := fmt.Sprintf("%s  rate %.1f/%.1f j/s  %.0f req/s  in flight %d  completed %.1f%% (%d/%d)  p95 %s  errors %d",
+	line := fmt.Sprintf("%s  journeys %.1f/s (target %.1f/s)  %.0f req/s  in flight %d  completed %.1f%% (%d/%d)  p95 %s  errors %d",
 		phase, pr.AchievedRate, pr.TargetRate, pr.RequestRate, pr.InFlight,
 		pr.CompletionRate*100, pr.Journeys.Completed, pr.Journeys.Started,
 		pr.P95.Round(time.Millisecond), pr.Errors)

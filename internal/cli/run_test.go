@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/portalsim/portalsim/loadtest/engine"
 	"github.com/portalsim/portalsim/loadtest/metrics"
 )
 
@@ -195,4 +197,33 @@ func readSummary(t *testing.T, dir string) *metrics.Summary {
 		t.Fatal(err)
 	}
 	return &s
+}
+
+func TestProgressLine(t *testing.T) {
+	pr := engine.Progress{Elapsed: 12*time.Second + 300*time.Millisecond, ArrivalWindow: time.Minute, Total: 90 * time.Second,
+		TargetRate: 20, AchievedRate: 19.5, RequestRate: 140, InFlight: 34,
+		Progress: metrics.Progress{Errors: 3, P95: 120 * time.Millisecond, CompletionRate: 0.951, Journeys: metrics.JourneyCounts{Started: 200, Completed: 190}}}
+	var b strings.Builder
+	p := &progressPrinter{w: &b, terminal: true}
+	p.print(pr)
+	p.print(pr)
+	p.done()
+	want := "\r\x1b[K12s/1m0s  journeys 19.5/s (target 20.0/s)  140 req/s  in flight 34  completed 95.1% (190/200)  p95 120ms  errors 3"
+	if b.String() != want+want+"\n" {
+		t.Errorf("terminal progress %q", b.String())
+	}
+	b.Reset()
+	p = &progressPrinter{w: &b}
+	p.print(pr)
+	p.print(pr) // within 5 s: not printed again
+	pr.Elapsed = 75 * time.Second
+	if b.String() != strings.TrimPrefix(want, "\r\x1b[K")+"\n" {
+		t.Errorf("plain progress %q", b.String())
+	}
+	p.last = time.Time{}
+	b.Reset()
+	p.print(pr)
+	if !strings.HasPrefix(b.String(), "1m15s draining (max 1m30s)") {
+		t.Errorf("drain progress %q", b.String())
+	}
 }

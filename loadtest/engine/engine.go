@@ -176,9 +176,13 @@ type engine struct {
 	wake    chan struct{}
 	journal *bufio.Writer
 
+	// readyMu guards only ready, so vegeta's workers taking targets never
+	// wait for the consumer's bookkeeping under mu. Lock order: mu, readyMu.
+	readyMu sync.Mutex
+	ready   []*event
+
 	mu           sync.Mutex
 	queue        eventQueue
-	ready        []*event
 	flights      map[uint64]*flight
 	nextID       uint64
 	arrivalsDone bool
@@ -443,7 +447,9 @@ func (e *engine) Pace(time.Duration, uint64) (time.Duration, bool) {
 				e.arrive(ev.at)
 				continue
 			}
+			e.readyMu.Lock()
 			e.ready = append(e.ready, ev)
+			e.readyMu.Unlock()
 			return 0, false
 		}
 		if e.arrivalsDone && len(e.flights) == 0 {
@@ -477,8 +483,8 @@ func (e *engine) Rate(elapsed time.Duration) float64 { return e.rate(elapsed) }
 // targeter's time as latency, and it never fails for a journey's sake,
 // because a targeter error stops the whole attack.
 func (e *engine) target(t *vegeta.Target) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.readyMu.Lock()
+	defer e.readyMu.Unlock()
 	if len(e.ready) == 0 {
 		return errors.New("engine: targeter called with no released event (pacer/targeter out of step)")
 	}
