@@ -1,0 +1,520 @@
+package ui
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/catalog"
+	"github.com/portalsim/portalsim/portal/faults"
+	"github.com/portalsim/portalsim/portal/mock"
+	"github.com/portalsim/portalsim/portal/sqlite"
+)
+
+const (
+	testOfficer = "001085000001"
+	testAdmin   = "001080000001"
+)
+
+// testPortal is the UI on a real store, catalogue and population mock.
+type testPortal struct {
+	URL  string
+	Deps Deps
+	Pop  *mock.Population
+}
+
+func newTestPortal(t *testing.T) *testPortal {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := sqlite.Open(filepath.Join(dir, "portal.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := mock.LoadOrCreateSigner(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop := mock.NewPopulation(1000)
+	clock := portal.SystemClock{}
+	d := Deps{
+		Auth: &portal.AuthService{Store: store, Clock: clock, OTPSecret: []byte("0123456789abcdef0123456789abcdef"),
+			Officers: map[string]string{testOfficer: "Cán bộ 1"}, Admins: map[string]string{testAdmin: "Quản trị viên"}, Population: pop},
+		Dossiers: &portal.DossierService{Store: store, Catalog: cat, Clock: clock, Calendar: portal.DefaultCalendar(), Population: pop},
+		Catalog:  cat, Simulator: true, Attachments: store, Signer: signer, Faults: faults.NewInjector(faults.WithLogger(slog.New(slog.DiscardHandler))),
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	Register(r, d)
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return &testPortal{URL: srv.URL, Deps: d, Pop: pop}
+}
+
+// browser is a cookie-keeping HTTP client that does not follow redirects.
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func (p *testPortal) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: p.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (b *browser) get(path string) (int, string, http.Header) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func (b *browser) csrf() string {
+	u, _ := url.Parse(b.base)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == CSRFCookie {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// post submits a form with the CSRF token (unless withCSRF is false).
+func (b *browser) post(path string, form url.Values, withCSRF bool) (int, string, http.Header) {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if withCSRF {
+		if b.csrf() == "" {
+			b.get("/")
+		}
+		form.Set(CSRFField, b.csrf())
+	}
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+var devOTP = regexp.MustCompile(`id="dev-otp">(\d{6})<`)
+var challengeID = regexp.MustCompile(`name="challenge_id" value="([^"]+)"`)
+
+func (b *browser) login(personalID string) {
+	b.t.Helper()
+	code, body, _ := b.post("/login", url.Values{"personal_id": {personalID}}, true)
+	otp, ch := devOTP.FindStringSubmatch(body), challengeID.FindStringSubmatch(body)
+	if code != http.StatusOK || otp == nil || ch == nil {
+		b.t.Fatalf("login step 1 for %s: status %d, no OTP/challenge in page", personalID, code)
+	}
+	code, _, h := b.post("/login/otp", url.Values{"challenge_id": {ch[1]}, "otp": {otp[1]}}, true)
+	if code != http.StatusSeeOther {
+		b.t.Fatalf("login step 2: status %d", code)
+	}
+	_ = h
+}
+
+func TestCataloguesHaveTheSameKeys(t *testing.T) {
+	msgs, err := loadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vi, en := slices.Sorted(maps.Keys(msgs["vi"])), slices.Sorted(maps.Keys(msgs["en"]))
+	for _, k := range vi {
+		if _, ok := msgs["en"][k]; !ok {
+			t.Errorf("key %q is in vi.json but not en.json", k)
+		}
+	}
+	for _, k := range en {
+		if _, ok := msgs["vi"][k]; !ok {
+			t.Errorf("key %q is in en.json but not vi.json", k)
+		}
+	}
+	for lang, m := range msgs {
+		for k, v := range m {
+			if strings.TrimSpace(v) == "" {
+				t.Errorf("%s: key %q is empty", lang, k)
+			}
+		}
+	}
+}
+
+// TestEveryUsedKeyExists finds the keys templates and handlers use,
+// literally or by family (status.<status>, role.<role>, ...), and checks
+// the catalogues have them.
+func TestEveryUsedKeyExists(t *testing.T) {
+	msgs, err := loadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]string{} // key → where
+	scan := func(glob string, res ...*regexp.Regexp) {
+		files, _ := filepath.Glob(glob)
+		if len(files) == 0 {
+			t.Fatalf("no files match %s", glob)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, re := range res {
+				for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+					if strings.HasSuffix(m[len(m)-1], ".") {
+						continue // a family prefix, checked below
+					}
+					used[m[len(m)-1]] = f
+				}
+			}
+		}
+	}
+	scan("templates/*.html", regexp.MustCompile(`\bt \$\.L "([^"]+)"`))
+	scan("*.go", regexp.MustCompile(`s\.t\([^,()]*(\([^)]*\))?, "([^"]+)"`), regexp.MustCompile(`newView\(c, "([^"]+)"`))
+	notices := regexp.MustCompile(`redirect\(c, [^\n]*, "([a-z_]+)"\)`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, m := range notices.FindAllStringSubmatch(string(b), -1) {
+			used["notice."+m[1]] = f
+		}
+	}
+	if len(used) < 100 {
+		t.Fatalf("found only %d used keys; the scan is broken", len(used))
+	}
+	for _, st := range portal.Statuses {
+		used["status."+string(st)] = "portal.Statuses"
+		if st != portal.StatusDraft { // nobody moves a dossier back to draft
+			used["action."+string(st)] = "portal.Statuses"
+		}
+	}
+	for _, r := range []portal.Role{portal.RoleCitizen, portal.RoleOfficer, portal.RoleAdmin, portal.RoleSystem} {
+		used["role."+string(r)] = "roles"
+	}
+	for _, p := range []string{portal.PaymentNone, portal.PaymentUnpaid, portal.PaymentPending, portal.PaymentPaid, portal.PaymentFailed} {
+		used["payment."+p] = "payment statuses"
+	}
+	for _, l := range []string{portal.LevelCommune, portal.LevelProvince, portal.LevelMinistry} {
+		used["level."+l] = "levels"
+	}
+	for _, dep := range faults.Dependencies {
+		used["dep."+dep] = "faults.Dependencies"
+	}
+	used["decision."+mock.DecisionApproved], used["decision."+mock.DecisionRejected] = "decisions", "decisions"
+	for k, where := range used {
+		for _, lang := range languages {
+			if _, ok := msgs[lang][k]; !ok {
+				t.Errorf("%s uses key %q, missing from %s.json", where, k, lang)
+			}
+		}
+	}
+}
+
+func TestEveryPageRendersInBothLanguages(t *testing.T) {
+	p := newTestPortal(t)
+	b := p.browser(t)
+	for _, lang := range languages {
+		for _, path := range []string{"/", "/?q=khai+sinh", "/procedures/1.001193", "/lookup", "/lookup?code=nope", "/verify", "/login", "/dashboard"} {
+			code, body, _ := b.get(path + sep(path) + "lang=" + lang)
+			if code != http.StatusOK {
+				t.Errorf("%s (%s): status %d", path, lang, code)
+			}
+			if !strings.Contains(body, `<html lang="`+lang+`">`) {
+				t.Errorf("%s: not rendered in %s", path, lang)
+			}
+			if strings.Contains(body, "[") && regexp.MustCompile(`\[[a-z_]+\.[a-z_.]+\]`).MatchString(body) {
+				t.Errorf("%s (%s): a message key is missing: %s", path, lang, regexp.MustCompile(`\[[a-z_]+\.[a-z_.]+\]`).FindString(body))
+			}
+		}
+	}
+}
+
+func sep(path string) string {
+	if strings.Contains(path, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+func TestVietnameseByDefaultEnglishRemembered(t *testing.T) {
+	p := newTestPortal(t)
+	b := p.browser(t)
+	if _, body, _ := b.get("/"); !strings.Contains(body, `<html lang="vi">`) || !strings.Contains(body, "Tìm thủ tục hành chính") {
+		t.Fatal("home page is not Vietnamese by default")
+	}
+	b.get("/?lang=en")
+	if _, body, _ := b.get("/lookup"); !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "Track a dossier") {
+		t.Fatal("English choice was not remembered by the cookie")
+	}
+	if _, body, _ := b.get("/lookup?lang=vi"); !strings.Contains(body, `<html lang="vi">`) {
+		t.Fatal("could not switch back to Vietnamese")
+	}
+}
+
+func TestSearchIgnoresDiacritics(t *testing.T) {
+	p := newTestPortal(t)
+	b := p.browser(t)
+	_, with, _ := b.get("/?q=" + url.QueryEscape("đăng ký khai sinh"))
+	_, without, _ := b.get("/?q=dang+ky+khai+sinh")
+	if !strings.Contains(with, "/procedures/1.001193") || !strings.Contains(without, "/procedures/1.001193") {
+		t.Fatal("birth registration not found with and without diacritics")
+	}
+}
+
+func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	p := newTestPortal(t)
+	b := p.browser(t)
+	b.get("/") // gets the CSRF cookie
+	for _, path := range []string{"/login", "/logout", "/procedures/1.001193/start", "/admin/faults"} {
+		code, body, _ := b.post(path, url.Values{"personal_id": {mock.CitizenID(0)}}, false)
+		if code != http.StatusForbidden || !strings.Contains(body, "không hợp lệ") {
+			t.Errorf("POST %s without token: status %d, want 403 with the CSRF message", path, code)
+		}
+		code, _, _ = b.post(path, url.Values{"personal_id": {mock.CitizenID(0)}, CSRFField: {"0123456789abcdef0123456789abcdef"}}, false)
+		if code != http.StatusForbidden {
+			t.Errorf("POST %s with a token that is not the cookie's: status %d, want 403", path, code)
+		}
+	}
+	if code, _, _ := b.post("/login", url.Values{"personal_id": {mock.CitizenID(0)}}, true); code != http.StatusOK {
+		t.Errorf("POST /login with the token: status %d, want 200", code)
+	}
+}
+
+func TestSessionCookieIsHttpOnlyLax(t *testing.T) {
+	p := newTestPortal(t)
+	b := p.browser(t)
+	code, body, _ := b.post("/login", url.Values{"personal_id": {mock.CitizenID(0)}}, true)
+	otp, ch := devOTP.FindStringSubmatch(body), challengeID.FindStringSubmatch(body)
+	if code != 200 || otp == nil {
+		t.Fatalf("login: %d", code)
+	}
+	_, _, h := b.post("/login/otp", url.Values{"challenge_id": {ch[1]}, "otp": {otp[1]}}, true)
+	var found bool
+	for _, sc := range h.Values("Set-Cookie") {
+		if strings.HasPrefix(sc, SessionCookie+"=") {
+			found = true
+			if !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") {
+				t.Errorf("session cookie %q is not HttpOnly and SameSite=Lax", sc)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie set")
+	}
+}
+
+func TestPagesNeedTheRightRole(t *testing.T) {
+	p := newTestPortal(t)
+	anon := p.browser(t)
+	if code, _, h := anon.get("/dossiers"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login?next=") {
+		t.Errorf("anonymous /dossiers: %d %s, want a redirect to login", code, h.Get("Location"))
+	}
+	citizen := p.browser(t)
+	citizen.login(mock.CitizenID(1))
+	for _, path := range []string{"/officer", "/admin/faults"} {
+		if code, _, _ := citizen.get(path); code != http.StatusForbidden {
+			t.Errorf("citizen %s: %d, want 403", path, code)
+		}
+	}
+	officer := p.browser(t)
+	officer.login(testOfficer)
+	if code, _, _ := officer.get("/officer"); code != http.StatusOK {
+		t.Errorf("officer /officer: %d", code)
+	}
+	if code, _, _ := officer.get("/admin/faults"); code != http.StatusForbidden {
+		t.Errorf("officer /admin/faults: %d, want 403", code)
+	}
+}
+
+var dossierPath = regexp.MustCompile(`^/dossiers/([^/?#]+)/edit`)
+
+// TestCitizenAndOfficerFlow walks a dossier through the UI over HTTP:
+// form errors, upload, submit, supplement, approval, result, rating.
+func TestCitizenAndOfficerFlow(t *testing.T) {
+	p := newTestPortal(t)
+	citizen := p.browser(t)
+	citizen.login(mock.CitizenID(2))
+	code, _, h := citizen.post("/procedures/1.001193/start", nil, true)
+	m := dossierPath.FindStringSubmatch(h.Get("Location"))
+	if code != http.StatusSeeOther || m == nil {
+		t.Fatalf("start: %d %q", code, h.Get("Location"))
+	}
+	id := m[1]
+	_, form, _ := citizen.get("/dossiers/" + id + "/edit")
+	if !strings.Contains(form, `for="f-`) {
+		t.Fatal("form has no labelled fields")
+	}
+	// Submitting the prefilled draft without the rest shows every problem, linked.
+	code, body, _ := citizen.post("/dossiers/"+id+"/edit", url.Values{"action": {"submit"}}, true)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `class="error-summary"`) ||
+		!strings.Contains(body, `href="#a-birth_notice"`) || !strings.Contains(body, `aria-invalid="true"`) {
+		t.Fatalf("submit of an incomplete draft: %d, want 422 with a linked error summary", code)
+	}
+	// Fill the form like the citizen would.
+	proc, _ := p.Deps.Catalog.Procedure("1.001193")
+	person, _ := p.Pop.Person(t.Context(), mock.CitizenID(2))
+	values := url.Values{}
+	for k, v := range catalog.SampleForm(proc, person, p.Deps.Dossiers.Clock.Now()) {
+		values.Set("field."+k, v)
+	}
+	uploadPDF(t, citizen, id, "birth_notice", "giay-chung-sinh.pdf", []byte("%PDF-1.4\n% birth notice\n"))
+	// An executable named .pdf is refused by content.
+	uploadPDF(t, citizen, id, "birth_notice", "virus.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"))
+	d, _ := p.Deps.Dossiers.Get(t.Context(), portal.Principal{Role: portal.RoleAdmin}, id)
+	if len(d.Attachments) != 1 || d.Attachments[0].ContentType != "application/pdf" {
+		t.Fatalf("attachments after a good and a bad upload: %+v", d.Attachments)
+	}
+	values.Set("action", "submit")
+	code, _, h = citizen.post("/dossiers/"+id+"/edit", values, true)
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=submitted") {
+		t.Fatalf("submit: %d %q", code, h.Get("Location"))
+	}
+	_, receipt, _ := citizen.get(h.Get("Location"))
+	d, _ = p.Deps.Dossiers.Get(t.Context(), portal.Principal{Role: portal.RoleAdmin}, id)
+	if !strings.Contains(receipt, `id="receipt"`) || !strings.Contains(receipt, d.Code) || d.AppointmentAt == nil ||
+		!strings.Contains(receipt, d.AppointmentAt.In(portal.VietnamTime).Format("02/01/2006")) {
+		t.Fatal("receipt does not show the dossier code and appointment date")
+	}
+
+	officer := p.browser(t)
+	officer.login(testOfficer)
+	if _, q, _ := officer.get("/officer"); !strings.Contains(q, d.Code) {
+		t.Fatal("the officer queue does not list the submitted dossier")
+	}
+	act := func(to portal.Status, note string) (int, string) {
+		code, body, _ := officer.post("/officer/dossiers/"+id+"/act", url.Values{"to": {string(to)}, "note": {note}}, true)
+		return code, body
+	}
+	if code, body := act(portal.StatusSupplementRequested, ""); code != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#note"`) {
+		t.Fatalf("supplement request without a reason: %d, want 422 linked to the note", code)
+	}
+	if code, _ := act(portal.StatusSupplementRequested, "Ảnh giấy chứng sinh bị mờ"); code != http.StatusSeeOther {
+		t.Fatalf("supplement request: %d", code)
+	}
+	_, page, _ := citizen.get("/dossiers/" + id)
+	if !strings.Contains(page, "Ảnh giấy chứng sinh bị mờ") || !strings.Contains(page, `id="answer-supplement"`) {
+		t.Fatal("citizen does not see the supplement request")
+	}
+	uploadPDF(t, citizen, id, "birth_notice", "giay-chung-sinh-ro.pdf", []byte("%PDF-1.4\n% clearer\n"))
+	values.Set("note", "Đã tải ảnh rõ hơn")
+	if code, _, _ := citizen.post("/dossiers/"+id+"/edit", values, true); code != http.StatusSeeOther {
+		t.Fatalf("supplement: %d", code)
+	}
+	for _, to := range []portal.Status{portal.StatusReceived, portal.StatusProcessing, portal.StatusApproved, portal.StatusResultIssued} {
+		if code, body := act(to, ""); code != http.StatusSeeOther {
+			t.Fatalf("officer %s: %d\n%s", to, code, errorText(body))
+		}
+	}
+	_, page, _ = citizen.get("/dossiers/" + id)
+	for _, want := range []string{"Đã nộp", "Yêu cầu bổ sung", "Đã tiếp nhận", "Đang xử lý", "Đã phê duyệt", "Đã trả kết quả", `id="download-result"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("citizen's dossier page lacks %q", want)
+		}
+	}
+	code, result, _ := citizen.get("/results/" + url.PathEscape(d.Code))
+	if code != http.StatusOK {
+		t.Fatalf("result download: %d", code)
+	}
+	var signed mock.SignedResult
+	if err := json.Unmarshal([]byte(result), &signed); err != nil || p.Deps.Signer.Verify(signed) != nil {
+		t.Fatalf("downloaded result does not verify: %v", err)
+	}
+	if _, v, _ := citizen.post("/verify", url.Values{"result": {result}}, true); !strings.Contains(v, `id="verify-ok"`) {
+		t.Error("verify page does not accept the genuine result")
+	}
+	tampered := strings.Replace(result, signed.Document.ApplicantID, "001099000001", 1)
+	if _, v, _ := citizen.post("/verify", url.Values{"result": {tampered}}, true); !strings.Contains(v, `id="verify-bad"`) {
+		t.Error("verify page accepts a tampered result")
+	}
+	if code, _, _ := citizen.post("/dossiers/"+id+"/rate", url.Values{"rating": {"5"}, "comment": {"Nhanh"}}, true); code != http.StatusSeeOther {
+		t.Fatalf("rate: %d", code)
+	}
+	if _, lookup, _ := p.browser(t).get("/lookup?code=" + url.QueryEscape(d.Code)); !strings.Contains(lookup, `id="lookup-result"`) ||
+		strings.Contains(lookup, d.OwnerID) {
+		t.Error("public lookup does not show the status, or shows the owner")
+	}
+	// Another citizen cannot see it.
+	other := p.browser(t)
+	other.login(mock.CitizenID(3))
+	if code, _, _ := other.get("/dossiers/" + id); code != http.StatusNotFound {
+		t.Errorf("another citizen's view of the dossier: %d, want 404", code)
+	}
+}
+
+var errorSummary = regexp.MustCompile(`(?s)<div class="error-summary".*?</div>`)
+
+func errorText(body string) string { return errorSummary.FindString(body) }
+
+func TestAdminTurnsAFaultOnAndOff(t *testing.T) {
+	p := newTestPortal(t)
+	admin := p.browser(t)
+	admin.login(testAdmin)
+	code, body, _ := admin.post("/admin/faults", url.Values{"target": {faults.Population}, "latency": {"soon"}}, true)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#latency"`) {
+		t.Fatalf("bad latency: %d, want 422 linked to the field", code)
+	}
+	if code, _, _ := admin.post("/admin/faults", url.Values{"target": {faults.Population}, "latency": {"200ms"}, "outage": {"true"}}, true); code != http.StatusSeeOther {
+		t.Fatalf("set fault: %d", code)
+	}
+	if fs := p.Deps.Faults.List(); len(fs) != 1 || fs[0].Target != faults.Population || !fs[0].Outage {
+		t.Fatalf("faults after set: %+v", fs)
+	}
+	if _, page, _ := admin.get("/admin/faults"); !strings.Contains(page, `id="clear-population"`) {
+		t.Fatal("panel does not list the fault")
+	}
+	admin.post("/admin/faults/clear", url.Values{"target": {faults.Population}}, true)
+	if fs := p.Deps.Faults.List(); len(fs) != 0 {
+		t.Fatalf("faults after clear: %+v", fs)
+	}
+}
+
+func TestSafeNextStaysOnSite(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "/", "/dossiers": "/dossiers", "//evil.example": "/", "https://evil.example": "/",
+		"/\\evil": "/", "/procedures/1.001193?x=1": "/procedures/1.001193?x=1", "/a/../officer": "/officer",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSanitizeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"../../etc/passwd": "passwd", "C:\\x\\giấy.pdf": "giấy.pdf", "a;rm -rf.pdf": "a_rm -rf.pdf", "...": "file", "": "file",
+	} {
+		if got := sanitizeFileName(in); got != want {
+			t.Errorf("sanitizeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
