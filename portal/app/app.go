@@ -22,6 +22,7 @@ import (
 	"github.com/portalsim/portalsim/portal/catalog"
 	"github.com/portalsim/portalsim/portal/mock"
 	"github.com/portalsim/portalsim/portal/sqlite"
+	"github.com/portalsim/portalsim/portal/ui"
 	"github.com/portalsim/portalsim/portal/web"
 )
 
@@ -130,10 +131,12 @@ func New(cfg Config) (*App, error) {
 			Store: store, Catalog: cat, Clock: clock, Calendar: portal.DefaultCalendar(), Population: population,
 		},
 	}
-	a.handler = web.NewRouter(web.Deps{
+	engine := web.NewRouter(web.Deps{
 		Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Store: store, Logger: logger,
 		Simulator: cfg.Simulator, Clock: clock, MaxInFlight: cfg.MaxInFlight,
 	})
+	ui.Register(engine, ui.Deps{Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Logger: logger, Simulator: cfg.Simulator, Attachments: store})
+	a.handler = engine
 	return a, nil
 }
 
