@@ -1,0 +1,184 @@
+package capacity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/portalsim/portalsim/loadtest/engine"
+	"github.com/portalsim/portalsim/loadtest/journey"
+	"github.com/portalsim/portalsim/loadtest/metrics"
+	"github.com/portalsim/portalsim/loadtest/report"
+	"github.com/portalsim/portalsim/loadtest/scenario"
+)
+
+// Defaults of EngineSteps.
+const (
+	DefaultStepDuration = 20 * time.Second
+	DefaultWarmup       = 5 * time.Second
+)
+
+// EngineSteps configures steps run by the real engine against one target.
+type EngineSteps struct {
+	// Scenario supplies journeys, mix, personas, feeders, HTTP options,
+	// drain, seed and SLOs; its arrival profile is replaced by a constant
+	// rate per step (keeping its arrival process).
+	Scenario *scenario.Scenario
+	// BaseURL of the target; Label names it in summaries (default BaseURL).
+	BaseURL, Label string
+	// StepDuration is the measured arrival window of each step; Warmup
+	// comes before it and is left out of the step's figures.
+	StepDuration, Warmup time.Duration
+	// Transport replaces the HTTP transport (tests).
+	Transport http.RoundTripper
+}
+
+// StepEstimate is how long one step may take: warm-up, measured window and
+// the scenario's drain.
+func (c EngineSteps) StepEstimate() time.Duration {
+	drain := engine.DefaultDrain
+	if c.Scenario != nil && c.Scenario.Drain > 0 {
+		drain = c.Scenario.Drain.D()
+	}
+	return c.Warmup + c.StepDuration + drain
+}
+
+// NewEngineStepRunner returns a StepRunner that runs each step with
+// engine.Run. The warm-up is a separate engine run over the first Warmup
+// of the step, overlapping the measured run: its journeys keep going (up
+// to the end of the measured run) while the measured run's arrivals begin
+// at Warmup. Together they are one constant-rate arrival stream, so the
+// target sees steady load — journeys of every age in flight — when
+// measurement starts, and the measured summary holds only journeys that
+// arrived after the warm-up. Steps share the target: with the embedded
+// portal its database keeps growing from step to step, as it would in
+// production; the warm-up is what lets each step settle.
+func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
+	if c.Scenario == nil {
+		return nil, errors.New("capacity steps: no scenario")
+	}
+	if c.StepDuration <= 0 {
+		return nil, fmt.Errorf("capacity steps: step duration %v must be positive", c.StepDuration)
+	}
+	if c.Warmup < 0 {
+		return nil, fmt.Errorf("capacity steps: warm-up %v must not be negative", c.Warmup)
+	}
+	s := c.Scenario
+	slos := make([]scenario.SLO, 0, len(s.SLOs))
+	for _, expr := range s.SLOs {
+		slo, err := scenario.ParseSLO(expr)
+		if err != nil {
+			return nil, fmt.Errorf("capacity steps: slos: %w", err)
+		}
+		slos = append(slos, slo)
+	}
+	if len(slos) == 0 {
+		return nil, fmt.Errorf("capacity steps: scenario %s has no SLOs, so every rate would pass; add slos: to it", s.Name)
+	}
+	// Two plans: the warm-up and measured runs start journeys concurrently.
+	warmPlan, err := journey.Compile(s)
+	if err != nil {
+		return nil, fmt.Errorf("capacity steps: compile %s: %w", s.Name, err)
+	}
+	measurePlan, err := journey.Compile(s)
+	if err != nil {
+		return nil, fmt.Errorf("capacity steps: compile %s: %w", s.Name, err)
+	}
+	label := c.Label
+	if label == "" {
+		label = c.BaseURL
+	}
+	var index int64
+	return func(ctx context.Context, rate float64) (StepResult, error) {
+		if !(rate > 0) {
+			return StepResult{}, fmt.Errorf("rate %v must be positive", rate)
+		}
+		index++
+		arrival := scenario.Arrival{Profile: scenario.ProfileConstant, Process: s.Arrival.Process, Rate: rate}
+		config := func(p *journey.Plan, d, drain time.Duration, seed int64) engine.Config {
+			return engine.Config{
+				Scenario: s.Name, Description: s.Description, Scale: s.Scale,
+				Plan:    p,
+				Start:   func(id uint64, rng *rand.Rand) engine.Journey { return p.Start(id, rng) },
+				BaseURL: c.BaseURL, Arrival: arrival, Duration: d, Drain: drain, Seed: seed,
+				HTTP: s.HTTP, Transport: c.Transport,
+			}
+		}
+		measureCfg := config(measurePlan, c.StepDuration, s.Drain.D(), s.Seed+2*index)
+
+		before := rusage()
+		t0 := time.Now()
+		var warm *metrics.Summary
+		var warmErr error
+		var wg sync.WaitGroup
+		warmCtx, stopWarm := context.WithCancel(ctx)
+		defer stopWarm()
+		if c.Warmup > 0 {
+			// The warm-up's journeys may run until the measured run ends;
+			// then it is cancelled and its summary thrown away.
+			warmCfg := config(warmPlan, c.Warmup, c.StepDuration+measureCfg.Drain+engine.DefaultDrain, s.Seed+2*index-1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				warm, warmErr = engine.Run(warmCtx, warmCfg)
+			}()
+			select {
+			case <-time.After(c.Warmup):
+			case <-ctx.Done():
+				stopWarm()
+				wg.Wait()
+				return StepResult{}, ctx.Err()
+			}
+		}
+		sum, err := engine.Run(ctx, measureCfg)
+		stopWarm()
+		wg.Wait()
+		wall := time.Since(t0)
+		after := rusage()
+		if err != nil {
+			return StepResult{}, fmt.Errorf("measured run: %w", err)
+		}
+		if warmErr != nil && !errors.Is(warmErr, context.Canceled) {
+			return StepResult{}, fmt.Errorf("warm-up run: %w", warmErr)
+		}
+		if sum == nil {
+			return StepResult{}, errors.New("measured run returned no summary")
+		}
+		sum.Target = label
+		report.Evaluate(sum, slos)
+
+		requests := sum.Requests.Count + sum.Requests.Interrupted
+		if warm != nil {
+			requests += warm.Requests.Count + warm.Requests.Interrupted
+		}
+		res := Resources{
+			CPUSeconds: after - before, WallSeconds: wall.Seconds(),
+			Requests: requests, Cores: runtime.GOMAXPROCS(0),
+		}
+		if requests > 0 {
+			res.CPUPerRequestMS = res.CPUSeconds * 1000 / float64(requests)
+		}
+		if res.WallSeconds > 0 {
+			res.CPUUtilisation = res.CPUSeconds / (res.WallSeconds * float64(res.Cores))
+		}
+		return StepResult{Summary: sum, Resources: res}, nil
+	}, nil
+}
+
+// rusage is the CPU time (user + system) this process has used, in
+// seconds; 0 when getrusage fails.
+func rusage() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
