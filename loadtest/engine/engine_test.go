@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +20,6 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/portalsim/portalsim/loadtest/journey"
-	"github.com/portalsim/portalsim/loadtest/metrics"
 	"github.com/portalsim/portalsim/loadtest/scenario"
 )
 
@@ -457,4 +457,16 @@ func TestSplitFragment(t *testing.T) {
 	}
 }
 
-var _ = metrics.Completed
+// FuzzSplitFragment: any URL round-trips through the correlation fragment.
+func FuzzSplitFragment(f *testing.F) {
+	f.Add("http://127.0.0.1:8080/api/v1/dossiers?x=1", uint64(1), uint64(1))
+	f.Add("http://h/p#already", uint64(1<<63), uint64(0))
+	f.Fuzz(func(t *testing.T, u string, id, seq uint64) {
+		full := u + "#j=" + strconv.FormatUint(id, 10) + "&s=" + strconv.FormatUint(seq, 10)
+		clean, gotID, gotSeq, ok := splitFragment(full)
+		if !ok || clean != u || gotID != id || gotSeq != seq {
+			t.Fatalf("splitFragment(%q) = %q %d %d %v", full, clean, gotID, gotSeq, ok)
+		}
+		splitFragment(u) // must not panic on anything
+	})
+}
