@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/portalsim/portalsim/loadtest/engine"
 	"github.com/portalsim/portalsim/loadtest/metrics"
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/sqlite"
 )
 
 // tinyScenario is one GET per journey against --target.
@@ -181,8 +184,37 @@ func TestRunSmokeAgainstTheEmbeddedPortal(t *testing.T) {
 	if sum.Journeys.Started < 9 || sum.CompletionRate != 1 || sum.Requests.Errors != 0 {
 		t.Errorf("smoke: %+v, completion %.3f, errors %d", sum.Journeys, sum.CompletionRate, sum.Requests.Errors)
 	}
-	if _, err := os.Stat(filepath.Join(onlyDir(t, out), "portal", "portal.db")); err != nil {
-		t.Errorf("embedded portal database not under the run folder: %v", err)
+
+	// What the portal itself stored equals what the summary counted: every
+	// 201 from a create step is a dossier, every 200 from a submit step a
+	// submitted one (the back office may have moved it on since).
+	var created, submitted uint64
+	for _, st := range sum.Steps {
+		switch st.Step {
+		case "create":
+			created += st.StatusCodes["201"]
+		case "submit":
+			submitted += st.StatusCodes["200"]
+		}
+	}
+	db, err := sqlite.Open(filepath.Join(onlyDir(t, out), "portal", "portal.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatalf("embedded portal database under the run folder: %v", err)
+	}
+	defer db.Close()
+	byStatus, err := db.CountByStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored, storedSubmitted uint64
+	for status, n := range byStatus {
+		stored += uint64(n)
+		if status != portal.StatusDraft && status != portal.StatusWithdrawn {
+			storedSubmitted += uint64(n)
+		}
+	}
+	if created == 0 || submitted == 0 || stored != created || storedSubmitted != submitted {
+		t.Errorf("summary: %d created, %d submitted; portal stored %d dossiers, %d past draft (%v)", created, submitted, stored, storedSubmitted, byStatus)
 	}
 }
 
