@@ -206,7 +206,7 @@ func (f Fault) Validate() error {
 		add("fault", "does nothing: set latency, error_rate or outage (or clear the target)")
 	}
 	if len(errs) > 0 {
-		return portal.ValidationError(fmt.Sprintf("fault %s has %d problems: %s", f.Target, len(errs), joinFieldErrors(errs)), errs)
+		return portal.ValidationError(fmt.Sprintf("fault %s: %s", f.Target, joinFieldErrors(errs)), errs)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portalsim/portalsim/portal"
 )
 
 // FromFlag parses a fault in the syntax of serve's --fault flag:
@@ -53,7 +55,8 @@ func FromFlag(s string) (Fault, error) {
 		}
 	}
 	if err := f.Validate(); err != nil {
-		return f, fmt.Errorf("fault %q: %w", s, err)
+		fields := portal.ErrorFields(err)
+		return f, portal.ValidationError(fmt.Sprintf("fault %q: %s", s, joinFieldErrors(fields)), fields)
 	}
 	return f, nil
 }
