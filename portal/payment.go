@@ -83,6 +83,7 @@ const (
 	PaymentOutcomeStale     = "stale"
 	PaymentOutcomeMismatch  = "amount_mismatch"
 	PaymentOutcomeUnknown   = "unknown_payment"
+	PaymentOutcomeError     = "error" // the portal failed (store down): the gateway retries
 )
 
 // Payment defaults.
@@ -201,7 +202,7 @@ func (s *PaymentService) HandleCallback(ctx context.Context, body []byte, signat
 
 func (s *PaymentService) handleCallback(ctx context.Context, body []byte, signature string) (*Payment, string, error) {
 	if len(s.Secret) == 0 {
-		return nil, PaymentOutcomeForged, Errorf(EINTERNAL, "payment secret not configured")
+		return nil, PaymentOutcomeError, Errorf(EINTERNAL, "payment secret not configured")
 	}
 	if !VerifySignature(s.Secret, body, signature) {
 		return nil, PaymentOutcomeForged, Errorf(EUNAUTHORIZED, "payment notification signature is invalid")
@@ -223,7 +224,7 @@ func (s *PaymentService) handleCallback(ctx context.Context, body []byte, signat
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, PaymentOutcomeUnknown, Errorf(ENOTFOUND, "payment %q not found", n.PaymentID)
 	} else if err != nil {
-		return nil, PaymentOutcomeUnknown, fmt.Errorf("load payment %s: %w", n.PaymentID, err)
+		return nil, PaymentOutcomeError, fmt.Errorf("load payment %s: %w", n.PaymentID, err)
 	}
 	if n.Amount != stored.Amount {
 		return nil, PaymentOutcomeMismatch, Errorf(EINVALID, "payment %s is for %d VND, notification says %d", n.PaymentID, stored.Amount, n.Amount)
@@ -234,7 +235,7 @@ func (s *PaymentService) handleCallback(ctx context.Context, body []byte, signat
 		return nil
 	})
 	if err != nil {
-		return nil, PaymentOutcomeUnknown, fmt.Errorf("apply notification for payment %s: %w", n.PaymentID, err)
+		return nil, PaymentOutcomeError, fmt.Errorf("apply notification for payment %s: %w", n.PaymentID, err)
 	}
 	if !applied {
 		outcome = PaymentOutcomeDuplicate
