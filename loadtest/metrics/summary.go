@@ -53,6 +53,59 @@ type Summary struct {
 
 	// Capacity is filled by the capacity command only.
 	Capacity json.RawMessage `json:"capacity,omitempty"`
+
+	// Version is the portalsim version that ran, Machine where it ran; both
+	// are set by the run command (absent in summaries written before them).
+	Version string   `json:"portalsim_version,omitempty"`
+	Machine *Machine `json:"machine,omitempty"`
+	// Portal holds what the embedded portal reported about itself during
+	// the run (scraped from its /metrics and /api/v1/indicators); absent
+	// for other targets or when nothing could be scraped.
+	Portal *Portal `json:"portal,omitempty"`
+}
+
+// Machine describes the computer that generated the load (and, for the
+// embedded target, served it): figures are only comparable on the same one.
+type Machine struct {
+	Hostname  string `json:"hostname"`
+	GOOS      string `json:"goos"`
+	GOARCH    string `json:"goarch"`
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+}
+
+// Portal is the portal's own view of the run: periodic samples of its
+// gauges, totals at the end and the service-quality indicators.
+type Portal struct {
+	// Source is the base URL that was scraped.
+	Source  string         `json:"source"`
+	Samples []PortalSample `json:"samples"`
+	// QueueLengthMax and OfficerUtilisationMean summarise the samples.
+	QueueLengthMax         float64 `json:"queue_length_max"`
+	OfficerUtilisationMean float64 `json:"officer_utilisation_mean"`
+	// ShedRequests is how many requests the portal refused with 503 to
+	// protect itself (load shedding), over the whole run.
+	ShedRequests uint64 `json:"shed_requests"`
+	// Dossiers counts dossiers by lifecycle status at the end of the run.
+	Dossiers map[string]uint64 `json:"dossiers,omitempty"`
+	// Indicators are the national service-quality indicators at the end
+	// of the run as ratios 0..1 (on_time, online_submission, online_payment,
+	// digitised_results, satisfaction, ...); an indicator with nothing to
+	// judge yet (zero denominator) is left out.
+	Indicators map[string]float64 `json:"indicators,omitempty"`
+	// Errors lists scrapes that failed (e.g. a route missing), so an
+	// empty section is explained.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// PortalSample is one scrape of the portal's gauges, T seconds after the
+// run started.
+type PortalSample struct {
+	T                  float64 `json:"t"`
+	QueueLength        float64 `json:"queue_length"`
+	OfficerUtilisation float64 `json:"officer_utilisation"`
+	InFlight           float64 `json:"in_flight"`
+	ShedTotal          float64 `json:"shed_total"`
 }
 
 // JourneyCounts counts journeys by outcome. Started excludes interrupted
