@@ -262,6 +262,31 @@ func TestUnpaidFeeWaitsAtIntake(t *testing.T) {
 	}
 }
 
+func TestUnpaidWallAtIntakeIsReported(t *testing.T) {
+	f := newFixture(monday(8, 0))
+	cfg := f.stepConfig(Profile{HandlingMean: time.Hour})
+	cfg.ScanLimit = 3
+	pool, _ := New(f.svc, cfg)
+	for i := range 4 {
+		f.submit(t, citizen(200+i), "T.FEE") // abandoned at the payment step
+	}
+	f.clock.Advance(time.Minute)
+	paid := f.submit(t, citizen(300), "T.FIVE")
+	mustWork(t, pool, StepIdle)
+	if s := pool.Stats(); !s.IntakeTruncated || s.Unpaid != 3 {
+		t.Fatalf("stats %+v, want the truncated intake scan reported", s)
+	}
+	cfg.ScanLimit = 10
+	pool, _ = New(f.svc, cfg)
+	mustWork(t, pool, StepIssued)
+	if s := pool.Stats(); s.IntakeTruncated || s.Unpaid != 4 {
+		t.Fatalf("stats %+v", s)
+	}
+	if d := f.get(t, paid.ID); d.Status != portal.StatusCompleted {
+		t.Fatalf("%s", d.Status)
+	}
+}
+
 func TestHumanOfficersWorkIsLeftAlone(t *testing.T) {
 	f := newFixture(monday(8, 0))
 	pool, _ := New(f.svc, f.stepConfig(Profile{HandlingMean: time.Hour}))

@@ -10,23 +10,20 @@ import (
 	"github.com/portalsim/portalsim/portal"
 )
 
-// queue hands out dossiers to officers, oldest submission first, each to
-// one officer at a time. Claims live in memory: the pool is the only
+// queue hands out dossiers to officers, work in progress before intake,
+// oldest submission first within each, each to one officer at a time.
+// Claims live in memory: the pool is the only
 // simulated actor in the process, and against human officers (or a second
 // process) the store's lifecycle check turns a double action into
 // ECONFLICT, which the loser skips.
 type queue struct {
-	mu       sync.Mutex
-	claimed  map[string]string // dossier ID → officer ID
-	pending  []*portal.Dossier // claimable at the last scan, oldest first
-	nextScan time.Time         // real time before which an empty queue is not scanned again
-	waiting  int               // claimable at the last scan and not yet handed out
-	unpaid   int               // submitted with an unpaid fee at the last scan
-}
-
-// queueStatuses are the statuses in which a dossier needs the back office.
-func queueStatuses() []portal.Status {
-	return []portal.Status{portal.StatusSubmitted, portal.StatusReceived, portal.StatusProcessing, portal.StatusApproved}
+	mu        sync.Mutex
+	claimed   map[string]string // dossier ID → officer ID
+	pending   []*portal.Dossier // claimable at the last scan, oldest first
+	nextScan  time.Time         // real time before which an empty queue is not scanned again
+	waiting   int               // claimable at the last scan and not yet handed out
+	unpaid    int               // submitted with an unpaid fee at the last scan
+	truncated bool              // the last intake scan stopped at ScanLimit
 }
 
 // claim gives officer o the oldest claimable dossier, freshly loaded, or
@@ -71,17 +68,47 @@ func (p *Pool) claim(ctx context.Context, o *officer) (*portal.Dossier, error) {
 	}
 }
 
-// scan lists the queue, oldest first, up to ScanLimit dossiers, keeping
-// the claimable ones. Called with q.mu held.
+// scan lists the queue and keeps the claimable dossiers: work in
+// progress (received, processing, approved) first, then intake, each
+// oldest first and each up to ScanLimit dossiers. Called with q.mu held.
+//
+// Unpaid dossiers cannot be filtered out by the store, so they are read
+// and skipped; if more than ScanLimit of them sit at the head of intake,
+// newer paid dossiers are hidden until some are paid or withdrawn. That is
+// reported (Stats.IntakeTruncated, a warning in the log) rather than silent.
 func (p *Pool) scan(ctx context.Context, who portal.Principal) error {
 	q := &p.queue
 	q.pending, q.unpaid = q.pending[:0], 0
-	for off := 0; off < p.cfg.ScanLimit; {
+	if _, err := p.scanStatuses(ctx, who, []portal.Status{portal.StatusReceived,
+		portal.StatusProcessing, portal.StatusApproved}); err != nil {
+		return err
+	}
+	truncated, err := p.scanStatuses(ctx, who, []portal.Status{portal.StatusSubmitted})
+	if err != nil {
+		return err
+	}
+	if truncated && !q.truncated {
+		p.log.Warn("back office: intake scan hit its limit; newer dossiers are hidden behind unpaid ones",
+			"scan_limit", p.cfg.ScanLimit, "unpaid", q.unpaid)
+	}
+	q.truncated = truncated
+	q.waiting = len(q.pending)
+	return nil
+}
+
+// scanStatuses appends the claimable dossiers in the statuses to
+// q.pending and reports whether it stopped at ScanLimit with more left.
+func (p *Pool) scanStatuses(ctx context.Context, who portal.Principal, statuses []portal.Status) (bool, error) {
+	q := &p.queue
+	for off := 0; ; {
+		if off >= p.cfg.ScanLimit {
+			return true, nil
+		}
 		limit := min(portal.MaxPerPage, p.cfg.ScanLimit-off)
 		ds, total, err := p.svc.List(ctx, who, portal.DossierFilter{
-			Statuses: queueStatuses(), OldestFirst: true, Offset: off, Limit: limit})
+			Statuses: statuses, OldestFirst: true, Offset: off, Limit: limit})
 		if err != nil {
-			return fmt.Errorf("scan the queue: %w", err)
+			return false, fmt.Errorf("scan the queue: %w", err)
 		}
 		for _, d := range ds {
 			if d.Status == portal.StatusSubmitted && !feeSettled(d) {
@@ -92,11 +119,9 @@ func (p *Pool) scan(ctx context.Context, who portal.Principal) error {
 		}
 		off += len(ds)
 		if len(ds) < limit || off >= total {
-			break
+			return false, nil
 		}
 	}
-	q.waiting = len(q.pending)
-	return nil
 }
 
 // claimable reports whether the back office should work on d now. Results
@@ -163,6 +188,9 @@ type Stats struct {
 	Waiting     int            `json:"waiting"`     // claimable at the last scan, not yet taken
 	Unpaid      int            `json:"unpaid"`      // at intake waiting for the fee, at the last scan
 	InProgress  int            `json:"in_progress"` // claimed by an officer now
+	// IntakeTruncated: the last scan of intake read ScanLimit dossiers and
+	// stopped, so newer ones may be hidden (behind unpaid ones).
+	IntakeTruncated bool `json:"intake_truncated"`
 	// Results issued (and completed) by the portal, signer failures that
 	// left a dossier approved, lifecycle conflicts lost to someone else,
 	// failed steps, and supplements answered by simulated citizens.
@@ -177,7 +205,8 @@ type Stats struct {
 // Stats returns a snapshot of the pool.
 func (p *Pool) Stats() Stats {
 	p.queue.mu.Lock()
-	s := Stats{Waiting: p.queue.waiting, Unpaid: p.queue.unpaid, InProgress: len(p.queue.claimed)}
+	s := Stats{Waiting: p.queue.waiting, Unpaid: p.queue.unpaid, InProgress: len(p.queue.claimed),
+		IntakeTruncated: p.queue.truncated}
 	p.queue.mu.Unlock()
 	s.OnDuty = workingDuration(p.svc.Calendar, p.since, p.svc.Clock.Now())
 	p.mu.Lock()
