@@ -22,6 +22,8 @@ var (
 		"Officer steps lost to someone else's change (human officer, withdrawal).", nil, nil)
 	descErrors = prometheus.NewDesc("portalsim_backoffice_errors_total",
 		"Officer and simulated-citizen steps that failed.", nil, nil)
+	descTruncated = prometheus.NewDesc("portalsim_backoffice_intake_truncated",
+		"1 when the last intake scan stopped at its limit, so newer dossiers may be hidden behind unpaid ones.", nil, nil)
 	descCitizen = prometheus.NewDesc("portalsim_backoffice_citizen_supplements_total",
 		"Supplement requests answered by simulated citizens.", nil, nil)
 )
@@ -29,7 +31,7 @@ var (
 // Describe implements prometheus.Collector.
 func (p *Pool) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOfficers, descUtilisation, descBusy, descQueue,
-		descDecisions, descResults, descConflicts, descErrors, descCitizen} {
+		descDecisions, descResults, descConflicts, descErrors, descTruncated, descCitizen} {
 		ch <- d
 	}
 }
@@ -57,6 +59,11 @@ func (p *Pool) Collect(ch chan<- prometheus.Metric) {
 	gauge(descQueue, float64(s.Waiting), "waiting")
 	gauge(descQueue, float64(s.Unpaid), "unpaid")
 	gauge(descQueue, float64(s.InProgress), "in_progress")
+	truncated := 0.0
+	if s.IntakeTruncated {
+		truncated = 1
+	}
+	gauge(descTruncated, truncated)
 	counter(descDecisions, float64(received), "received")
 	counter(descDecisions, float64(refused), "refused")
 	counter(descDecisions, float64(supps), "supplement_requested")

@@ -32,9 +32,9 @@ func TestMetricsFollowStats(t *testing.T) {
 			values[key] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
-	// officers, 1 utilisation, 1 busy, 3 queue, 5 decisions, 2 results, conflicts, errors, citizen
-	if len(values) != 16 {
-		t.Errorf("gathered %d series, want 16: %v", len(values), values)
+	// officers, 1 utilisation, 1 busy, 3 queue, truncated, 5 decisions, 2 results, conflicts, errors, citizen
+	if len(values) != 17 {
+		t.Errorf("gathered %d series, want 17: %v", len(values), values)
 	}
 	want := map[string]float64{
 		"portalsim_backoffice_officers":                                  1,
