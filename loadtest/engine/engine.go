@@ -277,7 +277,7 @@ func Run(ctx context.Context, cfg Config) (*metrics.Summary, error) {
 	defer e.mu.Unlock()
 	end := time.Now()
 	for _, f := range e.flights {
-		e.finish(f, journey.Outcome{Kind: metrics.Interrupted, FailedStep: f.step, Reason: "run ended"}, end)
+		e.finish(f, e.cutOutcome(f), end)
 	}
 	var errs []error
 	errs = append(errs, encodeErr, e.journalErr)
@@ -386,6 +386,17 @@ func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
+}
+
+// cutOutcome is how a journey still in flight when the run stops ends. A
+// user's Ctrl-C interrupts it (left out of started, like k6's interrupted
+// iterations); a journey the portal did not let finish within the drain is a
+// failure, so a slow portal cannot hide its unfinished journeys.
+func (e *engine) cutOutcome(f *flight) journey.Outcome {
+	if e.interrupted {
+		return journey.Outcome{Kind: metrics.Interrupted, FailedStep: f.step, Reason: "run interrupted"}
+	}
+	return journey.Outcome{Kind: metrics.Failed, FailedStep: f.step, Reason: "unfinished when the drain ended"}
 }
 
 // stop ends the run: no more hits, in-flight requests aborted.
@@ -647,7 +658,7 @@ func (e *engine) consume(res *vegeta.Result) {
 	}
 	at := res.Timestamp.Add(res.Latency)
 	if e.stopped {
-		e.finish(f, journey.Outcome{Kind: metrics.Interrupted, FailedStep: f.step, Reason: "run ended"}, at)
+		e.finish(f, e.cutOutcome(f), at)
 		return
 	}
 	f.j.Handle(journey.Response{Status: int(res.Code), Body: res.Body, Error: transportErr, Latency: res.Latency, At: at})

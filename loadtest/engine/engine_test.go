@@ -367,7 +367,8 @@ func TestRateIsBoundedAndRunStopsOnTime(t *testing.T) {
 }
 
 // TestDrainBoundsTheRun: journeys that think for 10 s cannot finish within a
-// 500 ms drain; the run stops on time and counts them as interrupted.
+// 500 ms drain; the run stops on time and counts them as failed (started,
+// not completed), so unfinished journeys lower the completion rate.
 func TestDrainBoundsTheRun(t *testing.T) {
 	srv := newCountingServer(t, func(int) (time.Duration, int) { return 0, http.StatusOK })
 	start := time.Now()
@@ -382,8 +383,8 @@ func TestDrainBoundsTheRun(t *testing.T) {
 	if took := time.Since(start); took > 1300*time.Millisecond {
 		t.Errorf("run took %v, want ≤ duration + drain", took)
 	}
-	if sum.Journeys.Interrupted != 10 || sum.Journeys.Started != 0 || sum.CompletionRate != 0 {
-		t.Errorf("journeys %+v, want 10 interrupted and none started-and-ended", sum.Journeys)
+	if sum.Journeys.Failed != 10 || sum.Journeys.Started != 10 || sum.Journeys.Interrupted != 0 || sum.CompletionRate != 0 {
+		t.Errorf("journeys %+v, want 10 started and failed, none interrupted", sum.Journeys)
 	}
 	if f := sum.ByJourney[0].Funnel; f[0].Reached != 10 || f[0].Passed != 10 || f[1].Reached != 0 {
 		t.Errorf("funnel %+v", f)
