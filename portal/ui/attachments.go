@@ -16,64 +16,64 @@ import (
 // DefaultAttachmentBytes applies to requirements that name no size limit.
 const DefaultAttachmentBytes = 5 << 20
 
-// upload attaches one file to a requirement of an editable dossier. The
-// type is judged by the content (magic bytes), never by the file name.
-func (s *server) upload(c *gin.Context) {
-	pg, ok := s.loadPage(c)
-	if !ok {
-		return
-	}
+// attachFiles stores the files chosen in the form, one input per
+// requirement ("file.<code>"). The type is judged by the content (magic
+// bytes), never by the file name. It returns a problem per refused file.
+func (s *server) attachFiles(c *gin.Context, pg *dossierPage) ([]fieldProblem, error) {
 	l := s.lang(c)
-	if !pg.CanUpload {
-		s.fail(c, http.StatusConflict, s.t(l, "err.not_editable"))
-		return
+	mf, err := c.MultipartForm()
+	if err != nil || mf == nil {
+		return nil, nil // a urlencoded form has no files
 	}
-	req, ok := pg.Procedure.Requirement(c.PostForm("requirement"))
-	if !ok {
-		s.fail(c, http.StatusUnprocessableEntity, s.t(l, "upload.unknown_requirement"))
-		return
+	var problems []fieldProblem
+	for _, req := range pg.Procedure.Attachments {
+		files := mf.File["file."+req.Code]
+		if len(files) == 0 || files[0].Size == 0 && files[0].Filename == "" {
+			continue
+		}
+		problem := func(key string) {
+			problems = append(problems, fieldProblem{Anchor: "a-" + req.Code, Label: pickLang(l, req.NameVI, req.NameEN), Message: s.t(l, key)})
+			pg.Errors["attachments."+req.Code] = s.t(l, key)
+		}
+		if !pg.CanUpload {
+			problem("err.not_editable")
+			continue
+		}
+		limit := req.MaxBytes
+		if limit <= 0 {
+			limit = DefaultAttachmentBytes
+		}
+		fh := files[0]
+		if fh.Size > limit {
+			problem("notice.upload_too_large")
+			continue
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, err
+		}
+		content, err := io.ReadAll(io.LimitReader(f, limit+1))
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(content)) > limit {
+			problem("notice.upload_too_large")
+			continue
+		}
+		typ := sniff(content)
+		if len(req.Types) > 0 && !slices.Contains(req.Types, typ) {
+			problem("notice.upload_bad_type")
+			continue
+		}
+		a := &portal.Attachment{DossierID: pg.Dossier.ID, Requirement: req.Code, FileName: sanitizeFileName(fh.Filename),
+			ContentType: typ, UploadedAt: s.d.Dossiers.Clock.Now()}
+		if err := s.d.Attachments.AddAttachment(c.Request.Context(), a, content); err != nil {
+			return nil, err
+		}
+		pg.Attached[req.Code] = append(pg.Attached[req.Code], *a)
 	}
-	back := "/dossiers/" + pg.Dossier.ID + "/edit"
-	fh, err := c.FormFile("file")
-	if err != nil {
-		redirect(c, back+"#a-"+req.Code, "upload_missing")
-		return
-	}
-	limit := req.MaxBytes
-	if limit <= 0 {
-		limit = DefaultAttachmentBytes
-	}
-	if fh.Size > limit {
-		redirect(c, back+"#a-"+req.Code, "upload_too_large")
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		s.failErr(c, err)
-		return
-	}
-	content, err := io.ReadAll(io.LimitReader(f, limit+1))
-	_ = f.Close()
-	if err != nil {
-		s.failErr(c, err)
-		return
-	}
-	if int64(len(content)) > limit {
-		redirect(c, back+"#a-"+req.Code, "upload_too_large")
-		return
-	}
-	typ := sniff(content)
-	if len(req.Types) > 0 && !slices.Contains(req.Types, typ) {
-		redirect(c, back+"#a-"+req.Code, "upload_bad_type")
-		return
-	}
-	a := &portal.Attachment{DossierID: pg.Dossier.ID, Requirement: req.Code, FileName: sanitizeFileName(fh.Filename),
-		ContentType: typ, UploadedAt: s.d.Dossiers.Clock.Now()}
-	if err := s.d.Attachments.AddAttachment(c.Request.Context(), a, content); err != nil {
-		s.failErr(c, err)
-		return
-	}
-	redirect(c, back+"#a-"+req.Code, "uploaded")
+	return problems, nil
 }
 
 // sniff names the content's type from its first bytes.

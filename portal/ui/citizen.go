@@ -39,7 +39,6 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/dossiers/:id", anyone, s.dossier)
 	r.GET("/dossiers/:id/edit", citizen, s.editForm)
 	r.POST("/dossiers/:id/edit", csrf, citizen, s.saveForm)
-	r.POST("/dossiers/:id/attachments", csrf, citizen, s.upload)
 	r.GET("/dossiers/:id/attachments/:aid", anyone, s.download)
 	r.POST("/dossiers/:id/pay", csrf, citizen, s.pay)
 	r.POST("/dossiers/:id/supplement", csrf, citizen, s.supplement)
@@ -338,7 +337,14 @@ func (s *server) saveForm(c *gin.Context) {
 		form[f.Name] = strings.TrimSpace(v)
 	}
 	d, err := s.d.Dossiers.UpdateDraft(ctx, who, pg.Dossier.ID, form)
+	var uploads []fieldProblem
 	if err == nil {
+		if uploads, err = s.attachFiles(c, pg); err != nil {
+			s.failErr(c, err)
+			return
+		}
+	}
+	if err == nil && len(uploads) == 0 {
 		switch c.PostForm("action") {
 		case "submit":
 			if pg.Dossier.Status == portal.StatusSupplementRequested {
@@ -350,10 +356,19 @@ func (s *server) saveForm(c *gin.Context) {
 				redirect(c, "/dossiers/"+d.ID, "submitted")
 				return
 			}
+		case "pay":
+			s.pay(c)
+			return
+		case "upload":
+			redirect(c, "/dossiers/"+d.ID+"/edit#att-h", "uploaded")
+			return
 		default:
 			redirect(c, "/dossiers/"+d.ID+"/edit", "saved")
 			return
 		}
+	}
+	if err == nil {
+		err = portal.ValidationError("uploads refused", nil)
 	}
 	if portal.ErrorCode(err) != portal.EINVALID {
 		s.failErr(c, err)
@@ -363,7 +378,8 @@ func (s *server) saveForm(c *gin.Context) {
 	pg.Values = form
 	v := s.newView(c, "form.title", pg)
 	v.Nav = "mine"
-	v.Error = s.t(v.L, "form.problems", len(portal.ErrorFields(err)))
+	v.Fields = uploads
+	v.Error = s.t(v.L, "form.problems", len(portal.ErrorFields(err))+len(uploads))
 	for _, fe := range portal.ErrorFields(err) {
 		pg.Errors[fe.Field] = s.fieldMessage(v.L, fe.Message)
 		v.Fields = append(v.Fields, s.problem(v.L, pg.Procedure, fe))

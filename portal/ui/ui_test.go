@@ -387,9 +387,13 @@ func TestCitizenAndOfficerFlow(t *testing.T) {
 	for k, v := range catalog.SampleForm(proc, person, p.Deps.Dossiers.Clock.Now()) {
 		values.Set("field."+k, v)
 	}
-	uploadPDF(t, citizen, id, "birth_notice", "giay-chung-sinh.pdf", []byte("%PDF-1.4\n% birth notice\n"))
-	// An executable named .pdf is refused by content.
-	uploadPDF(t, citizen, id, "birth_notice", "virus.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"))
+	if code := uploadPDF(t, citizen, id, "birth_notice", "giay-chung-sinh.pdf", []byte("%PDF-1.4\n% birth notice\n")); code != http.StatusSeeOther {
+		t.Fatalf("upload of a PDF: %d", code)
+	}
+	// An executable named .pdf is refused by its content.
+	if code := uploadPDF(t, citizen, id, "birth_notice", "virus.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00")); code != http.StatusUnprocessableEntity {
+		t.Fatalf("upload of an executable named .pdf: %d, want 422", code)
+	}
 	d, _ := p.Deps.Dossiers.Get(t.Context(), portal.Principal{Role: portal.RoleAdmin}, id)
 	if len(d.Attachments) != 1 || d.Attachments[0].ContentType != "application/pdf" {
 		t.Fatalf("attachments after a good and a bad upload: %+v", d.Attachments)

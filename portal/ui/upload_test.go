@@ -16,11 +16,11 @@ func uploadPDF(t *testing.T, b *browser, dossierID, requirement, name string, co
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	_ = w.WriteField(CSRFField, b.csrf())
-	_ = w.WriteField("requirement", requirement)
-	fw, _ := w.CreateFormFile("file", name)
+	_ = w.WriteField("action", "upload")
+	fw, _ := w.CreateFormFile("file."+requirement, name)
 	_, _ = fw.Write(content)
 	_ = w.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/dossiers/"+dossierID+"/attachments", &buf)
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/dossiers/"+dossierID+"/edit", &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	resp, err := b.c.Do(req)
 	if err != nil {
