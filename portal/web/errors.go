@@ -49,6 +49,8 @@ func StatusOf(code string, hasFields bool) int {
 		return http.StatusServiceUnavailable
 	case codePayloadTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case portal.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

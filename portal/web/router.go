@@ -31,6 +31,13 @@ type Deps struct {
 	// MaxInFlight sheds load with 503 + Retry-After above this many
 	// concurrent API requests; 0 means no limit.
 	MaxInFlight int
+	// Citizen services of issue 4; a nil service answers 503 on its routes.
+	Attachments *portal.AttachmentService
+	Payments    *portal.PaymentService
+	Results     *portal.ResultService
+	Groups      *portal.GroupService
+	// Gateway is the mock e-payment gateway, mounted under /gateway.
+	Gateway http.Handler
 }
 
 // Access says who may call a route.
@@ -63,6 +70,11 @@ type api struct {
 	simulator bool
 	clock     portal.Clock
 	openapi   []byte
+
+	attachments *portal.AttachmentService
+	payments    *portal.PaymentService
+	results     *portal.ResultService
+	groups      *portal.GroupService
 }
 
 // routes is the table of every route; add new ones here and in openapi.yaml.
@@ -87,6 +99,22 @@ func (a *api) routes() []route {
 		{Route{http.MethodPost, "/api/v1/dossiers/:id/withdraw", CitizenOnly}, a.withdrawDossier},
 
 		{Route{http.MethodGet, "/api/v1/lookup/:code", Public}, a.lookup},
+
+		// Citizen services (attachments.go, payments.go, results.go, groups.go).
+		{Route{http.MethodGet, "/api/v1/dossiers/:id/prefill", CitizenOnly}, a.prefill},
+		{Route{http.MethodPost, "/api/v1/dossiers/:id/attachments", CitizenOnly}, a.uploadAttachment},
+		{Route{http.MethodGet, "/api/v1/dossiers/:id/attachments/:att_id", Authenticated}, a.downloadAttachment},
+		{Route{http.MethodPost, "/api/v1/dossiers/:id/payments", CitizenOnly}, a.startPayment},
+		{Route{http.MethodGet, "/api/v1/dossiers/:id/payments", Authenticated}, a.listPayments},
+		{Route{http.MethodPost, "/api/v1/payments/callback", Public}, a.paymentCallback},
+		{Route{http.MethodPost, "/api/v1/dossiers/:id/rating", CitizenOnly}, a.rateDossier},
+		{Route{http.MethodGet, "/api/v1/results/public-key", Public}, a.resultPublicKey},
+		{Route{http.MethodPost, "/api/v1/results/verify", Public}, a.verifyResultDocument},
+		{Route{http.MethodGet, "/api/v1/results/:code", Authenticated}, a.downloadResult},
+		{Route{http.MethodGet, "/api/v1/results/:code/verify", Public}, a.verifyResult},
+		{Route{http.MethodPost, "/api/v1/groups", CitizenOnly}, a.createGroup},
+		{Route{http.MethodGet, "/api/v1/groups/:group_id", CitizenOnly}, a.getGroup},
+		{Route{http.MethodPost, "/api/v1/groups/:group_id/submit", CitizenOnly}, a.submitGroup},
 	}
 }
 
@@ -119,6 +147,8 @@ func NewRouter(d Deps) *gin.Engine {
 	a := &api{auth: d.Auth, dossiers: d.Dossiers, catalog: d.Catalog, store: d.Store,
 		simulator: d.Simulator, clock: clock, openapi: doc}
 
+	a.attachments, a.payments, a.results, a.groups = d.Attachments, d.Payments, d.Results, d.Groups
+
 	if gin.Mode() == gin.DebugMode {
 		// gin's debug mode prints every route to stdout; the access log
 		// already says what we need.
@@ -133,7 +163,7 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.MaxInFlight > 0 {
 		r.Use(shedLoad(d.MaxInFlight))
 	}
-	r.Use(limitBody(MaxJSONBody))
+	r.Use(routeBodyLimits(MaxJSONBody, map[string]int64{uploadRoute: MaxUploadBody}))
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, portal.Errorf(portal.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -141,6 +171,13 @@ func NewRouter(d Deps) *gin.Engine {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{
 			Code: "method_not_allowed", Message: "method " + c.Request.Method + " is not allowed on " + c.Request.URL.Path}})
 	})
+
+	if d.Gateway != nil {
+		// The mock PayGov gateway: its own pages beside the API, as if on another site.
+		gw := gin.WrapH(d.Gateway)
+		r.GET("/gateway/*path", gw)
+		r.POST("/gateway/*path", gw)
+	}
 
 	authn := authenticate(d.Auth)
 	citizen := requireRole(portal.RoleCitizen)
