@@ -86,6 +86,11 @@ type Config struct {
 	CompleteOnIssue bool
 	// Signer signs e-results; nil issues results without a signature check.
 	Signer ResultSigner
+	// Issue, if set, issues the e-result of an approved dossier instead of
+	// the pool's own signing: the portal's result service, which signs and
+	// stores the document (portal.ResultService.Issue as RoleSystem). It
+	// must leave the dossier approved on EUNAVAILABLE (signer down).
+	Issue func(ctx context.Context, dossierID string) (*portal.Dossier, error)
 	// Citizen, if set, answers supplement requests automatically.
 	Citizen *CitizenConfig
 	// Sleep waits in simulated time; nil means RealSleeper(service clock).

@@ -374,6 +374,15 @@ func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, err
 	if d.Status != portal.StatusApproved {
 		return nil, portal.Errorf(portal.ECONFLICT, "dossier %s is %s; only approved dossiers get a result", d.Code, d.Status)
 	}
+	if p.cfg.Issue != nil {
+		if _, err := p.cfg.Issue(signCtx, id); err != nil {
+			if portal.ErrorCode(err) == portal.EUNAVAILABLE {
+				p.count(func(t *totals) { t.issueFailures++ })
+			}
+			return nil, fmt.Errorf("issue result of %s: %w", d.Code, err)
+		}
+		return p.afterIssue(ctx, id)
+	}
 	note := "Cấp kết quả điện tử / e-result issued"
 	if p.cfg.Signer != nil {
 		proc, ok := p.svc.Catalog.Procedure(d.ProcedureCode)
@@ -394,15 +403,19 @@ func (p *Pool) IssueResult(ctx context.Context, id string) (*portal.Dossier, err
 		}
 		note = fmt.Sprintf("Cấp kết quả điện tử %s, ký số %s khóa %s / e-result issued and signed", doc.DocumentNumber, signed.Algorithm, signed.KeyID)
 	}
-	d, err = p.svc.Act(ctx, systemPrincipal(), id, portal.StatusResultIssued, note)
-	if err != nil {
+	if _, err = p.svc.Act(ctx, systemPrincipal(), id, portal.StatusResultIssued, note); err != nil {
 		return nil, err
 	}
+	return p.afterIssue(ctx, id)
+}
+
+// afterIssue counts an issued result and, with CompleteOnIssue, completes the dossier.
+func (p *Pool) afterIssue(ctx context.Context, id string) (*portal.Dossier, error) {
 	p.count(func(t *totals) { t.issued++ })
 	if !p.cfg.CompleteOnIssue {
-		return d, nil
+		return p.svc.Get(ctx, systemPrincipal(), id)
 	}
-	d, err = p.svc.Act(ctx, systemPrincipal(), id, portal.StatusCompleted, NoteCompleted)
+	d, err := p.svc.Act(ctx, systemPrincipal(), id, portal.StatusCompleted, NoteCompleted)
 	if err != nil {
 		return nil, err
 	}
