@@ -1,0 +1,87 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/mock"
+)
+
+// PaymentSecretFile keeps the secret shared with the mock payment gateway,
+// so payments started before a restart can still be confirmed.
+const PaymentSecretFile = "payment.key"
+
+// CallbackPath is the portal's payment notification endpoint.
+const CallbackPath = "/api/v1/payments/callback"
+
+// wireCitizenServices builds the services of issue 4 the citizen uses:
+// attachments, e-payment with the mock gateway, signed e-results and
+// interconnected groups. The gateway learns the callback URL in Start.
+func (a *App) wireCitizenServices() error {
+	cfg := a.Config
+	secret, err := loadOrCreateSecret(filepath.Join(cfg.DataDir, PaymentSecretFile))
+	if err != nil {
+		return fmt.Errorf("payment secret: %w", err)
+	}
+	signer, err := mock.LoadOrCreateSigner(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("e-result signer: %w", err)
+	}
+	gateway, err := mock.NewGateway(mock.GatewayConfig{
+		Secret: secret, Prefix: "/gateway", Delay: cfg.PaymentDelay, FailureRate: cfg.PaymentFailureRate,
+		Logger: a.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	a.Signer, a.Gateway = signer, gateway
+	a.Attachments = &portal.AttachmentService{Store: a.Store, Dossiers: a.Dossiers, Clock: a.Clock}
+	a.Payments = &portal.PaymentService{Store: a.Store, Dossiers: a.Store, Clock: a.Clock, Secret: secret,
+		GatewayURL: "/gateway", ReturnURL: "/dossiers/{dossier_id}"}
+	a.Results = &portal.ResultService{Store: a.Store, Dossiers: a.Dossiers, Signer: resultSigner{signer}, Clock: a.Clock}
+	groups := a.Catalog.Groups()
+	a.Groups = &portal.GroupService{Dossiers: a.Dossiers, Groups: make([]portal.ProcedureGroup, len(groups))}
+	for i, g := range groups {
+		a.Groups.Groups[i] = portal.ProcedureGroup{Code: g.Code, NameVI: g.NameVI, NameEN: g.NameEN, Members: g.Members}
+	}
+	return nil
+}
+
+// resultSigner signs e-results with the data directory's Ed25519 key.
+type resultSigner struct{ s *mock.Signer }
+
+func (r resultSigner) SignResult(ctx context.Context, d *portal.Dossier, p *portal.Procedure) ([]byte, string, string, error) {
+	doc, err := mock.NewResultDocument(d, p)
+	if err != nil {
+		return nil, "", "", err
+	}
+	signed, err := r.s.SignContext(ctx, doc)
+	if err != nil {
+		return nil, "", "", err
+	}
+	b, err := json.Marshal(signed)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("encode signed result: %w", err)
+	}
+	return b, signed.SHA256, signed.KeyID, nil
+}
+
+func (r resultSigner) VerifyResult(document []byte) (string, string, time.Time, error) {
+	dec := json.NewDecoder(bytes.NewReader(document))
+	dec.DisallowUnknownFields()
+	var signed mock.SignedResult
+	if err := dec.Decode(&signed); err != nil {
+		return "", "", time.Time{}, portal.Errorf(portal.EINVALID, "not a signed result: %v", err)
+	}
+	if err := r.s.Verify(signed); err != nil {
+		return "", "", time.Time{}, err
+	}
+	return signed.Document.DossierCode, signed.KeyID, signed.Document.IssuedAt, nil
+}
+
+func (r resultSigner) PublicKey() string { return r.s.PublicKeyBase64() }
