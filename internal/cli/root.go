@@ -84,6 +84,7 @@ func NewRoot(env *Env) *cobra.Command {
 		newPlanCmd(env),
 		newCatalogCmd(env),
 		newRunCmd(env),
+		newCapacityCmd(env),
 		newReportCmd(env),
 		newDemoCmd(env),
 	)

@@ -52,13 +52,11 @@ type SearchConfig struct {
 	// Precision ends the bisection when the first failing rate is within
 	// this fraction of the last passing one (default 0.05).
 	Precision float64
-	// MaxTime bounds the whole search (default 5 minutes): a step is only
-	// started when the longest step so far (or StepEstimate) still fits,
-	// and the step in progress at the deadline is cancelled and discarded.
+	// MaxTime bounds the whole search (default 5 minutes): after the first
+	// step, a step is only started when the longest step so far still
+	// fits, and the step in progress at the deadline is cancelled and
+	// discarded.
 	MaxTime time.Duration
-	// StepEstimate is how long the first step is expected to take; later
-	// steps use the longest step so far.
-	StepEstimate time.Duration
 	// OnStep is called after every step (progress); it may be nil.
 	OnStep func(Step)
 }
@@ -251,7 +249,7 @@ func Search(ctx context.Context, sc SearchConfig, run StepRunner) (*SearchResult
 
 	r := &SearchResult{KneeRule: fmt.Sprintf("first offered rate whose http p95 exceeds %g× the p95 at the lowest rate (and by at least %s)", KneeFactor, KneeFloor)}
 	r.Settings = SearchSettings{MinRate: cfg.Min, MaxRate: cfg.Max, Growth: cfg.Growth, Precision: cfg.Precision, MaxTimeS: cfg.MaxTime.Seconds()}
-	longest := cfg.StepEstimate
+	var longest time.Duration
 	lo, hi := 0.0, 0.0 // last passing, first failing (0: none yet)
 
 	// step runs one step; ok is false when the search must stop.
