@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // DossierService applies the rules of the dossier lifecycle. The JSON API,
@@ -42,7 +44,7 @@ func (s *DossierService) CreateDraft(ctx context.Context, who Principal, procedu
 		return nil, err
 	}
 	for k, v := range form {
-		filled[k] = v
+		filled[norm.NFC.String(k)] = norm.NFC.String(v)
 	}
 	now := s.Clock.Now()
 	d := &Dossier{
@@ -93,6 +95,9 @@ func (s *DossierService) UpdateDraft(ctx context.Context, who Principal, id stri
 			d.Form = map[string]string{}
 		}
 		for k, v := range form {
+			// NFC: "ế" typed as e + two combining marks is stored as the
+			// one letter, so search, comparison and display agree.
+			k, v = norm.NFC.String(k), norm.NFC.String(v)
 			if v == "" {
 				delete(d.Form, k)
 			} else {
