@@ -328,6 +328,10 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatalf("dashboard did not show the approval: %v", err)
 	}
+	if _, err := chromedp.Run(dash, chromedp.Poll[bool](`document.getElementById("ind-on_time").textContent.trim() === "100.0%"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("dashboard indicators did not show the on-time approval: %v", err)
+	}
 	shoot(t, dash, "dashboard")
 
 	// The citizen's timeline has every state change.

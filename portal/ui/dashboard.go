@@ -13,12 +13,12 @@ import (
 	"github.com/portalsim/portalsim/portal/backoffice"
 )
 
-// Dashboard stream settings: one event a second, indicators every five,
+// Dashboard stream settings: one event a second, indicators every three,
 // and each stream ends before the server's write timeout (the browser's
 // EventSource reconnects by itself).
 const (
 	dashboardTick        = time.Second
-	indicatorEvery       = 5
+	indicatorEvery       = 3
 	dashboardStreamLimit = 45 * time.Second
 	// maxIndicatorDossiers bounds the fallback indicator tally to the most
 	// recent dossiers, so a big store does not stall the dashboard.
