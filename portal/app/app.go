@@ -19,11 +19,8 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/portal"
-	"github.com/portalsim/portalsim/portal/backoffice"
 	"github.com/portalsim/portalsim/portal/catalog"
-	"github.com/portalsim/portalsim/portal/faults"
 	"github.com/portalsim/portalsim/portal/mock"
-	"github.com/portalsim/portalsim/portal/ops"
 	"github.com/portalsim/portalsim/portal/sqlite"
 	"github.com/portalsim/portalsim/portal/ui"
 	"github.com/portalsim/portalsim/portal/web"
@@ -45,28 +42,9 @@ type Config struct {
 	// DBPath overrides the database file (DataDir/portal.db by default).
 	DBPath      string
 	Simulator   bool    // dev_otp in login responses, for load scripts
-	// Speed is simulated seconds per real second of the dossier clock; above
-	// 1 the lifecycle runs on an accelerated clock from SimStart (see
-	// backoffice.go). 0 or 1 without SimStart is the wall clock.
-	Speed float64
-	// SimStart is when simulated time begins; zero means the next working-day
-	// 08:00 ICT (SimulationStart), so a run begins in office hours.
-	SimStart time.Time
-	// Officers is how many simulated officers work the queue; 0 runs none.
-	Officers int
-	// BackOffice tunes the simulated officers (handling times,
-	// probabilities); nil means backoffice.DefaultConfig(). Its Officers is
-	// replaced by Officers above.
-	BackOffice  *backoffice.Config
-	MaxInFlight int // shed load above this many concurrent requests; 0 = no limit
-	// QueueWait is how long a request over MaxInFlight may wait for a slot
-	// (ops.DefaultQueueWait when 0; negative sheds at once).
-	QueueWait time.Duration
-	// RequestTimeout bounds each request (DefaultRequestTimeout when 0; negative: none).
-	RequestTimeout time.Duration
-	// Faults are set when the portal starts (serve --fault); more can be set
-	// at runtime through the admin API.
-	Faults []faults.Fault
+	Speed       float64 // simulated seconds per real second (back office; later)
+	Officers    int     // simulated officers (back office; later)
+	MaxInFlight int     // shed load above this many concurrent requests; 0 = no limit
 	// PaymentFailureRate is the share of confirmed payments the mock
 	// gateway declines (0–1); PaymentDelay is how long after a confirmation
 	// it notifies the portal.
@@ -85,12 +63,6 @@ type App struct {
 	Population *mock.Population
 	Auth       *portal.AuthService
 	Dossiers   *portal.DossierService
-	// Faults injects failures into dependencies and routes; Metrics is the
-	// portal's Prometheus registry; BackOffice is the simulated officers'
-	// pool (running after Start when Config.Officers > 0).
-	Faults     *faults.Injector
-	Metrics    *ops.Metrics
-	BackOffice *backoffice.Pool
 
 	// Citizen services (citizen.go). The back office issues results with
 	// Results.Issue after approving.
@@ -162,40 +134,25 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal app: %w", err)
 	}
-	inj, err := newFaults(cfg, logger)
-	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("portal app: %w", err)
-	}
-	calendar := portal.DefaultCalendar()
-	clock := simulationClock(cfg, calendar)
+	clock := portal.Clock(portal.SystemClock{})
 	population := mock.NewPopulation(PopulationSize)
-	// The services reach the store and the population database through
-	// fault wrappers; the e-ID fault is applied on the login routes.
-	services, people := faultedStore(store, inj), faults.WrapPopulation(population, inj)
 	a := &App{
-		Config: cfg, Logger: logger, Clock: clock, Store: store, Catalog: cat, Population: population, Faults: inj,
+		Config: cfg, Logger: logger, Clock: clock, Store: store, Catalog: cat, Population: population,
 		Auth: &portal.AuthService{
-			Store: services, Clock: portal.SystemClock{}, OTPSecret: secret,
-			Officers: DemoOfficers(), Admins: DemoAdmins(), Population: people,
+			Store: store, Clock: clock, OTPSecret: secret,
+			Officers: DemoOfficers(), Admins: DemoAdmins(), Population: population,
 		},
 		Dossiers: &portal.DossierService{
-			Store: services, Catalog: cat, Clock: clock, Calendar: calendar, Population: people,
+			Store: store, Catalog: cat, Clock: clock, Calendar: portal.DefaultCalendar(), Population: population,
 		},
 	}
 	if err := a.wireCitizenServices(); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("portal app: %w", err)
 	}
-	if err := a.wireOperations(); err != nil {
-		store.Close()
-		return nil, fmt.Errorf("portal app: %w", err)
-	}
 	engine := web.NewRouter(web.Deps{
 		Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Store: store, Logger: logger,
 		Simulator: cfg.Simulator, Clock: clock, MaxInFlight: cfg.MaxInFlight,
-		QueueWait: cfg.QueueWait, RequestTimeout: requestTimeout(cfg), Faults: inj, Metrics: a.Metrics,
-		Indicators: store, CatalogSummary: portal.SummarizeCatalog(cat.All()), IssueResult: a.issueResult,
 		Attachments: a.Attachments, Payments: a.Payments, Results: a.Results, Groups: a.Groups, Gateway: a.Gateway,
 	})
 	ui.Register(engine, ui.Deps{Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Logger: logger, Simulator: cfg.Simulator, Attachments: store})
@@ -260,13 +217,6 @@ func (a *App) Start(ctx context.Context) error {
 	}(a.server, a.done)
 	a.Gateway.SetCallbackURL(a.url() + CallbackPath)
 	a.Logger.Info("portal listening", slog.String("url", a.url()), slog.String("db", a.Config.DBPath))
-	if a.Config.Officers > 0 {
-		if err := a.BackOffice.Start(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("portal app: %w", err)
-		}
-		a.Logger.Info("back office started", slog.Int("officers", a.Config.Officers),
-			slog.Time("simulated_now", a.Clock.Now()), slog.Float64("speed", max(a.Config.Speed, 1)))
-	}
 	return nil
 }
 
@@ -301,8 +251,6 @@ func (a *App) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("serve: %w", a.serveErr))
 		}
 	}
-	// Officers finish the store action in flight; then the store can close.
-	a.BackOffice.Stop()
 	// Pending payment notifications go out before the store closes.
 	if err := a.Gateway.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
