@@ -21,7 +21,7 @@ import (
 // HTMLFile is the offline HTML report inside a run folder.
 const HTMLFile = "report.html"
 
-//go:embed templates/report.html.tmpl templates/report.css
+//go:embed templates/report.html.tmpl templates/report.css templates/compare.html.tmpl
 var templateFS embed.FS
 
 // HTMLOptions are links the report makes to other files of the run folder.
