@@ -86,6 +86,7 @@ func NewRoot(env *Env) *cobra.Command {
 		newRunCmd(env),
 		newCapacityCmd(env),
 		newReportCmd(env),
+		newCompareCmd(env),
 		newDemoCmd(env),
 	)
 	return root
