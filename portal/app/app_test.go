@@ -207,6 +207,9 @@ func TestCitizenJourney(t *testing.T) {
 	}
 	c.expect(c.do("GET", "/api/v1/dossiers?status=bogus", s.Token, nil), 400, "bad status filter")
 
+	// Issue 4, citizen side: attachments, payments, results, rating, groups (citizen_test.go).
+	walkCitizenServices(t, a, c)
+
 	c.expect(c.do("POST", "/api/v1/auth/logout", s.Token, nil), 204, "logout")
 	c.expect(c.do("GET", "/api/v1/dossiers", s.Token, nil), 401, "token after logout")
 

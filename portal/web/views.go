@@ -105,6 +105,7 @@ type dossierView struct {
 	ProcedureCode   string            `json:"procedure_code"`
 	ProcedureName   string            `json:"procedure_name"`
 	OwnerID         string            `json:"owner_id"`
+	GroupID         string            `json:"group_id,omitempty"`
 	Status          portal.Status     `json:"status"`
 	Form            map[string]string `json:"form"`
 	Fee             int64             `json:"fee"`
@@ -130,7 +131,7 @@ type dossierView struct {
 func (a *api) dossierView(d *portal.Dossier, withHistory bool) dossierView {
 	v := dossierView{
 		ID: d.ID, Code: d.Code, ProcedureCode: d.ProcedureCode, ProcedureName: a.procedureName(d.ProcedureCode),
-		OwnerID: d.OwnerID, Status: d.Status, Form: d.Form, Fee: d.Fee, PaymentStatus: d.PaymentStatus,
+		OwnerID: d.OwnerID, GroupID: d.GroupID, Status: d.Status, Form: d.Form, Fee: d.Fee, PaymentStatus: d.PaymentStatus,
 		Online: d.Online, CreatedAt: vn(d.CreatedAt), UpdatedAt: vn(d.UpdatedAt),
 		SubmittedAt: vnPtr(d.SubmittedAt), ReceivedAt: vnPtr(d.ReceivedAt),
 		AppointmentDate: datePtr(d.AppointmentAt), AppointmentAt: vnPtr(d.AppointmentAt),
