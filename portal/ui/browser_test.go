@@ -125,7 +125,7 @@ func wantScreenshots() bool { return *screenshots || os.Getenv("UPDATE_SCREENSHO
 // shoot writes a full-page PNG to docs/screenshots when asked to.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	if !wantScreenshots() {
+	if !wantScreenshots() || name == "" {
 		return
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -181,6 +181,8 @@ func TestBrowserJourney(t *testing.T) {
 	problems.listen(t, ctx)
 	defer problems.check(t)
 
+	start := time.Now()
+	phase := func(name string) { t.Logf("%5.1fs %s", time.Since(start).Seconds(), name) }
 	const code = "1.001193" // birth registration: no fee, one required upload
 	proc, _ := a.Catalog.Procedure(code)
 	citizenID := mock.CitizenID(0)
@@ -194,6 +196,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	phase("start")
 	// Citizen: Vietnamese by default, procedure page, login with OTP, start.
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/procedures/"+code)); err != nil {
 		t.Fatal(err)
@@ -218,6 +221,7 @@ func TestBrowserJourney(t *testing.T) {
 			t.Fatalf("citizen login and start, step %d at %s: %v", i, loc, err)
 		}
 	}
+	phase("logged in")
 	// Upload the birth notice, then fill what the prefill did not.
 	fill := []chromedp.Action[chromedp.Void]{
 		chromedp.SetUploadFiles(chromedp.ID("a-birth_notice"), []string{pdf}),
@@ -245,6 +249,7 @@ func TestBrowserJourney(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("submit")), chromedp.WaitVisible(chromedp.ID("receipt"))); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
+	phase("submitted")
 	dossierCode := text(t, ctx, chromedp.ID("dossier-code"))
 	appointment := text(t, ctx, chromedp.ID("appointment"))
 	if !strings.HasPrefix(dossierCode, proc.AgencyCode+"-") || len(appointment) != len("02/01/2006") {
@@ -269,16 +274,14 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("dashboard never went live: %v", err)
 	}
 
-	// Officer in a separate browser profile (its own cookies).
-	alloc2, cancelAlloc2 := browserAllocator(t)
-	defer cancelAlloc2()
-	officerBrowser, cancelOfficer := chromedp.NewContext(alloc2)
+	phase("dashboard live")
+	// Officer in a separate browser context: its own cookies.
+	officer, cancelOfficer := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancelOfficer()
-	officer, cancelO := context.WithTimeout(officerBrowser, 60*time.Second)
-	defer cancelO()
 	if err := chromedp.Do(officer, chromedp.Navigate(base+"/login")); err != nil {
 		t.Fatal(err)
 	}
+	phase("officer browser ready")
 	problems.listen(t, officer)
 	act := func(to portal.Status, note string) chromedp.Action[chromedp.Void] {
 		steps := []chromedp.Action[chromedp.Void]{chromedp.WaitVisible(chromedp.ID("act-" + string(to)))}
@@ -298,6 +301,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("officer requests a supplement: %v", err)
 	}
 
+	phase("supplement requested")
 	// Citizen answers with a new upload and a note.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(citizenURL),
@@ -312,6 +316,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("citizen supplies: %v", err)
 	}
 
+	phase("supplied")
 	// Officer receives, processes and approves.
 	if err := chromedp.Do(officer,
 		chromedp.Reload(),
@@ -322,6 +327,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("officer approves: %v", err)
 	}
 
+	phase("approved")
 	// The dashboard tab changes without a reload.
 	if _, err := chromedp.Run(dash, chromedp.Poll[bool](
 		fmt.Sprintf(`document.getElementById("count-approved").textContent.trim() !== %q`, approvedBefore),
@@ -334,6 +340,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	shoot(t, dash, "dashboard")
 
+	phase("dashboard updated")
 	// The citizen's timeline has every state change.
 	if err := chromedp.Do(ctx, chromedp.Navigate(citizenURL)); err != nil {
 		t.Fatal(err)
@@ -346,6 +353,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	shoot(t, ctx, "timeline")
 
+	phase("timeline")
 	// English on request, remembered on the next page.
 	if err := chromedp.Do(ctx, chromedp.Navigate(citizenURL+"?lang=en")); err != nil {
 		t.Fatal(err)
@@ -358,6 +366,28 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	if h := text(t, ctx, chromedp.CSS("h1")); h != "Track a dossier" || htmlLang(t, ctx) != "en" {
 		t.Errorf("English was not remembered: heading %q", h)
+	}
+
+	phase("english")
+	// A phone-sized viewport needs no sideways scrolling.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", citizenURL, "/dashboard", "/login"} {
+		if !strings.HasPrefix(path, "http") {
+			path = base + path
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(path)); err != nil {
+			t.Fatal(err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wide {
+			t.Errorf("%s scrolls sideways on a 375 px wide phone", path)
+		}
+		phase("phone " + path)
 	}
 }
 

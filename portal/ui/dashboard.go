@@ -82,6 +82,7 @@ func (s *server) dashboardEvents(c *gin.Context) {
 	tick := time.NewTicker(dashboardTick)
 	defer tick.Stop()
 	end := time.After(dashboardStreamLimit)
+	stopping := s.stopping(c.Request)
 	var prev *snapshot
 	for n := 0; ; n++ {
 		snap, err := s.snapshot(ctx, prev, n%indicatorEvery == 0)
@@ -97,6 +98,8 @@ func (s *server) dashboardEvents(c *gin.Context) {
 		case <-ctx.Done():
 			return
 		case <-end:
+			return
+		case <-stopping:
 			return
 		case <-tick.C:
 		}

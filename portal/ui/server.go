@@ -15,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +36,8 @@ var languages = []string{"vi", "en"}
 
 type server struct {
 	d         Deps
+	stopMu    sync.Mutex
+	stops     map[*http.Server]chan struct{} // closed when that server starts shutting down
 	log       *slog.Logger
 	pages     map[string]*template.Template
 	messages  map[string]map[string]string // lang → key → text
@@ -45,7 +48,7 @@ func newServer(d Deps) (*server, error) {
 	if d.Auth == nil || d.Dossiers == nil || d.Catalog == nil {
 		return nil, errors.New("ui: Auth, Dossiers and Catalog are required")
 	}
-	s := &server{d: d, log: d.Logger}
+	s := &server{d: d, log: d.Logger, stops: map[*http.Server]chan struct{}{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -426,4 +429,23 @@ func (s *server) procedureName(lang, code string) string {
 		return p.NameEN
 	}
 	return p.NameVI
+}
+
+// stopping returns a channel closed when the server serving r begins to
+// shut down, so that long-lived event streams end and let it drain
+// (http.Server.Shutdown does not cancel the contexts of active requests).
+func (s *server) stopping(r *http.Request) <-chan struct{} {
+	srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if !ok {
+		return nil
+	}
+	s.stopMu.Lock()
+	defer s.stopMu.Unlock()
+	ch, ok := s.stops[srv]
+	if !ok {
+		ch = make(chan struct{})
+		s.stops[srv] = ch
+		srv.RegisterOnShutdown(func() { close(ch) })
+	}
+	return ch
 }
