@@ -23,6 +23,7 @@ type capacityOptions struct {
 	target                      string
 	min, max, precision         float64
 	stepDuration, warmup, limit time.Duration
+	drain                       time.Duration
 	out, format                 string
 }
 
@@ -46,8 +47,9 @@ between the last passing and the first failing rate until they are within
 
 Each step is a warm-up (an engine run of --warmup whose journeys keep
 running while the step is measured, left out of the figures) followed by
-the measured run of --step-duration, plus the scenario's drain for the
-journeys still in flight. All steps share one target: by default one
+the measured run of --step-duration, plus up to --drain (default: the
+scenario's) for the journeys still in flight; journeys unfinished then
+count as failed, so the drain must cover the scenario's longest journeys. All steps share one target: by default one
 embedded portal (fresh database under the results folder) that keeps its
 data from step to step, as a real deployment would; the warm-up lets each
 new rate settle.
@@ -75,8 +77,8 @@ or no rate met the SLOs (the folder is still written).`,
 			if o.max < o.min {
 				return withExit(ExitUsage, fmt.Errorf("--max %v is below --min %v", o.max, o.min))
 			}
-			if o.stepDuration <= 0 || o.warmup < 0 || o.limit <= 0 {
-				return withExit(ExitUsage, fmt.Errorf("--step-duration and --max-time must be positive and --warmup not negative (got %s, %s, %s)", o.stepDuration, o.limit, o.warmup))
+			if o.stepDuration <= 0 || o.warmup < 0 || o.limit <= 0 || o.drain < 0 {
+				return withExit(ExitUsage, fmt.Errorf("--step-duration and --max-time must be positive, --warmup and --drain not negative (got %s, %s, %s, %s)", o.stepDuration, o.limit, o.warmup, o.drain))
 			}
 			return runCapacity(cmd.Context(), env, args[0], o)
 		},
@@ -87,6 +89,7 @@ or no rate met the SLOs (the folder is still written).`,
 	f.Var(floatIn(&o.max, 0, false, math.Inf(1), false), "max", "highest offered rate tried (`J/s`)")
 	f.DurationVar(&o.stepDuration, "step-duration", o.stepDuration, "measured arrival window of each step")
 	f.DurationVar(&o.warmup, "warmup", o.warmup, "warm-up before each step, excluded from its figures")
+	f.DurationVar(&o.drain, "drain", 0, "how long each step's journeys may finish after its arrivals stop (default: the scenario's drain); journeys unfinished then count as failed")
 	f.DurationVar(&o.limit, "max-time", o.limit, "hard bound on the whole search")
 	f.Var(shareIn(&o.precision, false, false), "precision", "stop bisecting when the bounds are this close, relative (`P`: 0.05 or 5%)")
 	f.StringVar(&o.out, "out", o.out, "folder for run folders")
@@ -126,6 +129,7 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 	}
 
 	target, label, note := s.Target, s.Target, "external target: CPU figures are the load generator's alone"
+	var officerQueue func() (int, float64)
 	if embedded {
 		portal, stop, err := startEmbeddedPortal(ctx, dir, s)
 		if err != nil {
@@ -139,9 +143,15 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 		target = portal.URL()
 		label = target + " (embedded)"
 		note = "embedded portal, one for all steps, in the generator's process: CPU figures are both together"
+		if pool := portal.BackOffice; pool != nil && s.Portal.Officers > 0 {
+			officerQueue = func() (int, float64) {
+				st := pool.Stats()
+				return st.Waiting, st.Utilisation
+			}
+		}
 	}
 
-	steps := capacity.EngineSteps{Scenario: s, BaseURL: target, Label: label, StepDuration: o.stepDuration, Warmup: o.warmup}
+	steps := capacity.EngineSteps{Scenario: s, BaseURL: target, Label: label, StepDuration: o.stepDuration, Warmup: o.warmup, Drain: o.drain, OfficerQueue: officerQueue}
 	run, err := capacity.NewEngineStepRunner(steps)
 	if err != nil {
 		return err
@@ -163,7 +173,7 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 		return err
 	}
 	r.Settings.StepS, r.Settings.WarmupS = o.stepDuration.Seconds(), o.warmup.Seconds()
-	r.Settings.DrainS = s.Drain.D().Seconds()
+	r.Settings.DrainS = (steps.StepEstimate() - o.warmup - o.stepDuration).Seconds()
 	r.Settings.Process = s.Arrival.Process
 	r.Settings.TargetNote = note
 	if err := capacity.WriteResults(dir, r); err != nil {

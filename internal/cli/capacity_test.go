@@ -114,6 +114,7 @@ func TestCapacityRefusesBadInput(t *testing.T) {
 		{"zero min", []string{path, "--min", "0"}, ExitUsage, "must be in (0, ∞)"},
 		{"precision", []string{path, "--precision", "150%"}, ExitUsage, "must be in (0, 1)"},
 		{"step duration", []string{path, "--step-duration", "0s"}, ExitUsage, "must be positive"},
+		{"negative drain", []string{path, "--drain", "-1s"}, ExitUsage, "--drain not negative"},
 		{"remote target", []string{path, "--target", "http://example.com"}, ExitError, "only loopback targets"},
 		{"no SLOs", []string{noSLOs, "--target", "http://127.0.0.1:1"}, ExitError, "no slos"},
 	}

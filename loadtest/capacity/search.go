@@ -40,6 +40,20 @@ type Resources struct {
 	// Cores is GOMAXPROCS; CPUUtilisation is CPUSeconds / (WallSeconds × Cores).
 	Cores          int     `json:"cores"`
 	CPUUtilisation float64 `json:"cpu_utilisation"`
+	// Officers is the embedded portal's back-office queue over the
+	// measured run (nil when not visible).
+	Officers *OfficerQueue `json:"officers,omitempty"`
+}
+
+// OfficerQueue samples the back office's queue at the start and the end of
+// a step's measured run.
+type OfficerQueue struct {
+	WaitingStart int `json:"waiting_start"`
+	WaitingEnd   int `json:"waiting_end"`
+	// GrowthPerS is (WaitingEnd − WaitingStart) per second of the step.
+	GrowthPerS float64 `json:"growth_per_s"`
+	// Utilisation of the officers at the end (0..1).
+	Utilisation float64 `json:"utilisation"`
 }
 
 // SearchConfig bounds the search.

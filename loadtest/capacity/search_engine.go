@@ -35,18 +35,33 @@ type EngineSteps struct {
 	// StepDuration is the measured arrival window of each step; Warmup
 	// comes before it and is left out of the step's figures.
 	StepDuration, Warmup time.Duration
+	// Drain is how long the measured run's journeys may continue after its
+	// arrivals stop (0: the scenario's drain, else the engine's default).
+	// Journeys still unfinished then count as failed, so it must cover the
+	// scenario's longest journeys.
+	Drain time.Duration
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
+	// OfficerQueue, when set, reads the target's back-office queue:
+	// dossiers waiting for an officer and the officers' utilisation (the
+	// embedded portal's pool statistics).
+	OfficerQueue func() (waiting int, utilisation float64)
 }
 
 // StepEstimate is how long one step may take: warm-up, measured window and
 // the scenario's drain.
 func (c EngineSteps) StepEstimate() time.Duration {
-	drain := engine.DefaultDrain
-	if c.Scenario != nil && c.Scenario.Drain > 0 {
-		drain = c.Scenario.Drain.D()
+	return c.Warmup + c.StepDuration + c.drain()
+}
+
+func (c EngineSteps) drain() time.Duration {
+	switch {
+	case c.Drain > 0:
+		return c.Drain
+	case c.Scenario != nil && c.Scenario.Drain > 0:
+		return c.Scenario.Drain.D()
 	}
-	return c.Warmup + c.StepDuration + drain
+	return engine.DefaultDrain
 }
 
 // NewEngineStepRunner returns a StepRunner that runs each step with
@@ -66,8 +81,8 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 	if c.StepDuration <= 0 {
 		return nil, fmt.Errorf("capacity steps: step duration %v must be positive", c.StepDuration)
 	}
-	if c.Warmup < 0 {
-		return nil, fmt.Errorf("capacity steps: warm-up %v must not be negative", c.Warmup)
+	if c.Warmup < 0 || c.Drain < 0 {
+		return nil, fmt.Errorf("capacity steps: warm-up %v and drain %v must not be negative", c.Warmup, c.Drain)
 	}
 	s := c.Scenario
 	slos := make([]scenario.SLO, 0, len(s.SLOs))
@@ -110,7 +125,7 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 				HTTP: s.HTTP, Transport: c.Transport,
 			}
 		}
-		measureCfg := config(measurePlan, c.StepDuration, s.Drain.D(), s.Seed+2*index)
+		measureCfg := config(measurePlan, c.StepDuration, c.drain(), s.Seed+2*index)
 
 		before := rusage()
 		t0 := time.Now()
@@ -136,7 +151,19 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 				return StepResult{}, ctx.Err()
 			}
 		}
+		var queue *OfficerQueue
+		measureStart := time.Now()
+		if c.OfficerQueue != nil {
+			w, _ := c.OfficerQueue()
+			queue = &OfficerQueue{WaitingStart: w}
+		}
 		sum, err := engine.Run(ctx, measureCfg)
+		if queue != nil {
+			queue.WaitingEnd, queue.Utilisation = c.OfficerQueue()
+			if secs := time.Since(measureStart).Seconds(); secs > 0 {
+				queue.GrowthPerS = float64(queue.WaitingEnd-queue.WaitingStart) / secs
+			}
+		}
 		stopWarm()
 		wg.Wait()
 		wall := time.Since(t0)
@@ -159,7 +186,7 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		}
 		res := Resources{
 			CPUSeconds: after - before, WallSeconds: wall.Seconds(),
-			Requests: requests, Cores: runtime.GOMAXPROCS(0),
+			Requests: requests, Cores: runtime.GOMAXPROCS(0), Officers: queue,
 		}
 		if requests > 0 {
 			res.CPUPerRequestMS = res.CPUSeconds * 1000 / float64(requests)

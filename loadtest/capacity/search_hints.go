@@ -24,6 +24,7 @@ const (
 	HintShedShare      = 0.01 // of requests answered 503
 	HintLatenessP99MS  = 100  // generator lateness p99
 	HintAchievedRatio  = 0.95 // journeys started / offered
+	HintQueueGrowth    = 10   // more dossiers waiting for officers at the end of a step
 )
 
 // Hints reads the limiting-resource clues from the step at the first
@@ -80,10 +81,18 @@ func Hints(r *SearchResult) []Hint {
 	}
 	hints = append(hints, gen)
 
-	hints = append(hints,
-		Hint{Resource: "officer_queue", Detail: "not measured: the embedded portal does not run the simulated back office yet (portal/app leaves Officers for later), so no queue is visible"},
-		Hint{Resource: "database", Detail: "not measured: portal/sqlite exposes no busy-time or pool-wait statistics"},
-	)
+	if q := res.Officers; q != nil {
+		h := Hint{Resource: "officer_queue", Measured: true, Value: math.Round(q.GrowthPerS*100) / 100, Unit: "dossiers/s",
+			Limiting: q.WaitingEnd > q.WaitingStart+HintQueueGrowth && q.GrowthPerS > 0}
+		h.Detail = fmt.Sprintf("%s dossiers waiting for an officer went from %d to %d (%+.2f/s), officers %.0f%% busy; "+
+			"sampled from the embedded portal's back-office pool at the start and end of the measured run. "+
+			"A growing queue limits the back office (on-time rate, see portalsim plan), not the HTTP rate",
+			at, q.WaitingStart, q.WaitingEnd, q.GrowthPerS, q.Utilisation*100)
+		hints = append(hints, h)
+	} else {
+		hints = append(hints, Hint{Resource: "officer_queue", Detail: "not measured: the target's back-office queue is not visible (external target, or no officers)"})
+	}
+	hints = append(hints, Hint{Resource: "database", Detail: "not measured: portal/sqlite exposes no busy-time or pool-wait statistics"})
 	return hints
 }
 

@@ -459,3 +459,29 @@ func wellFormed(b []byte) error {
 		}
 	}
 }
+
+func TestHintsOfficerQueue(t *testing.T) {
+	tests := []struct {
+		name     string
+		queue    *OfficerQueue
+		measured bool
+		limiting bool
+	}{
+		{"not visible", nil, false, false},
+		{"steady", &OfficerQueue{WaitingStart: 5, WaitingEnd: 7, GrowthPerS: 0.1, Utilisation: 0.6}, true, false},
+		{"piling up", &OfficerQueue{WaitingStart: 5, WaitingEnd: 205, GrowthPerS: 10, Utilisation: 1}, true, true},
+	}
+	for _, tc := range tests {
+		r := &SearchResult{Steps: []Step{{Index: 1, OfferedRate: 8, Summary: fakeSummary(8, 100, 100, 1),
+			Resources: Resources{Officers: tc.queue}}}}
+		var h *Hint
+		for _, x := range Hints(r) {
+			if x.Resource == "officer_queue" {
+				h = &x
+			}
+		}
+		if h == nil || h.Measured != tc.measured || h.Limiting != tc.limiting {
+			t.Errorf("%s: officer hint %+v, want measured %v limiting %v", tc.name, h, tc.measured, tc.limiting)
+		}
+	}
+}
