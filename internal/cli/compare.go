@@ -35,7 +35,7 @@ type compareOptions struct {
 	// Threshold flags; applied over the file's values when set.
 	maxLatencyIncrease   fraction
 	latencyFloor         time.Duration
-	minRequests          uint64
+	minTailSamples       uint64
 	maxCompletionDrop    fraction
 	maxErrorRateIncrease fraction
 	maxRateDrop          fraction
@@ -46,7 +46,7 @@ func newCompareCmd(env *Env) *cobra.Command {
 	def := report.DefaultThresholds()
 	o.maxLatencyIncrease = fraction(def.MaxLatencyIncrease)
 	o.latencyFloor = time.Duration(def.LatencyFloorMS * float64(time.Millisecond))
-	o.minRequests = def.MinRequests
+	o.minTailSamples = def.MinTailSamples
 	o.maxCompletionDrop = fraction(def.MaxCompletionDrop)
 	o.maxErrorRateIncrease = fraction(def.MaxErrorRateIncrease)
 	o.maxRateDrop = fraction(def.MaxRateDrop)
@@ -55,7 +55,7 @@ func newCompareCmd(env *Env) *cobra.Command {
 		Short: "Compare two runs metric by metric and flag regressions",
 		Long: `Compare two results folders (or their summary.json files): completion rate
 (overall and per journey), request error rate, achieved arrival rate and
-each step's service-time p50/p95/p99, with both values, the change and a
+service-time p50/p95/p99 (all requests and per step), with both values, the change and a
 verdict: ok, improved, regression, new (only in NEW) or missing (only in
 BASE).
 
@@ -63,9 +63,12 @@ With only NEW (or --last NEW), BASE is the latest earlier run of the same
 scenario next to NEW; with no argument at all, NEW is the latest run in
 --results.
 
-Latency changes count only when they exceed both the relative threshold
-and the absolute floor, and only for steps with at least --min-requests
-requests in both runs, so run-to-run noise is not called a regression.
+Latencies are service times (vegeta's latency), over all requests (http.*)
+and per step. A latency change counts only when it exceeds both the
+relative threshold and the absolute floor, and a percentile is judged only
+when both runs have at least --min-tail-samples requests above it (at 5, a
+p95 needs 100 requests and a p99 500), so run-to-run noise is not called a
+regression; unjudged rows say so.
 Thresholds come from the flags below or --thresholds FILE (YAML with the
 same names, underscores instead of dashes; flags win).
 
@@ -94,7 +97,7 @@ Exit codes: 0 compared (regressions are reported but do not fail unless
 	f.StringVar(&o.thresholdsFile, "thresholds", "", "YAML file of thresholds (flags override it)")
 	f.Var(&o.maxLatencyIncrease, "max-latency-increase", "relative step latency growth that is a regression (20% or 0.2)")
 	f.DurationVar(&o.latencyFloor, "latency-floor", o.latencyFloor, "latency changes smaller than this are noise")
-	f.Uint64Var(&o.minRequests, "min-requests", o.minRequests, "judge a step's percentiles only with at least this many requests in both runs")
+	f.Uint64Var(&o.minTailSamples, "min-tail-samples", o.minTailSamples, "judge a percentile only when both runs have at least this many requests above it")
 	f.Var(&o.maxCompletionDrop, "max-completion-drop", "completion-rate drop that is a regression, absolute (0.02 or 2%)")
 	f.Var(&o.maxErrorRateIncrease, "max-error-rate-increase", "error-rate rise that is a regression, absolute (0.01 or 1%)")
 	f.Var(&o.maxRateDrop, "max-rate-drop", "relative achieved-arrival-rate drop that is a regression (10% or 0.1)")
@@ -252,8 +255,8 @@ func thresholdsFrom(flags *pflag.FlagSet, o compareOptions) (report.Thresholds, 
 	if flags.Changed("latency-floor") {
 		th.LatencyFloorMS = float64(o.latencyFloor) / float64(time.Millisecond)
 	}
-	if flags.Changed("min-requests") {
-		th.MinRequests = o.minRequests
+	if flags.Changed("min-tail-samples") {
+		th.MinTailSamples = o.minTailSamples
 	}
 	if flags.Changed("max-completion-drop") {
 		th.MaxCompletionDrop = float64(o.maxCompletionDrop)
@@ -275,7 +278,7 @@ func thresholdsFrom(flags *pflag.FlagSet, o compareOptions) (report.Thresholds, 
 type thresholdsFile struct {
 	MaxLatencyIncrease   any `yaml:"max_latency_increase"`
 	LatencyFloor         any `yaml:"latency_floor"`
-	MinRequests          any `yaml:"min_requests"`
+	MinTailSamples       any `yaml:"min_tail_samples"`
 	MaxCompletionDrop    any `yaml:"max_completion_drop"`
 	MaxErrorRateIncrease any `yaml:"max_error_rate_increase"`
 	MaxRateDrop          any `yaml:"max_rate_drop"`
@@ -316,12 +319,12 @@ func readThresholds(path string, th *report.Thresholds) error {
 			problems = append(problems, fmt.Sprintf("latency_floor: %q is not a duration such as 2ms", s))
 		}
 	}
-	if f.MinRequests != nil {
-		n, err := strconv.ParseUint(fmt.Sprint(f.MinRequests), 10, 64)
+	if f.MinTailSamples != nil {
+		n, err := strconv.ParseUint(fmt.Sprint(f.MinTailSamples), 10, 64)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("min_requests: %q is not a whole number", fmt.Sprint(f.MinRequests)))
+			problems = append(problems, fmt.Sprintf("min_tail_samples: %q is not a whole number", fmt.Sprint(f.MinTailSamples)))
 		}
-		th.MinRequests = n
+		th.MinTailSamples = n
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("thresholds %s: %s", path, strings.Join(problems, "; "))

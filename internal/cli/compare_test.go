@@ -56,7 +56,7 @@ func TestCompareTwoRuns(t *testing.T) {
 	if code != ExitRegression {
 		t.Fatalf("slow run: exit %d, want %d\n%s%s", code, ExitRegression, stdout, stderr)
 	}
-	for _, want := range []string{"completion_rate", "REGRESSION", "step(apply/submit).p95", "20.0 ms", "60.0 ms", "+40.0 ms (+200.0%)", "RESULT: 5 regressions"} {
+	for _, want := range []string{"completion_rate", "REGRESSION", "step(apply/submit).p95", "20.0 ms", "60.0 ms", "+40.0 ms (+200.0%)", "RESULT: 8 regressions"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("compare output lacks %q:\n%s", want, stdout)
 		}
@@ -72,7 +72,7 @@ func TestCompareTwoRuns(t *testing.T) {
 	if err := xml.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("junit: %v\n%s", err, b)
 	}
-	if doc.Failures != 5 || doc.Tests != len(doc.Suites[0].Cases) || doc.Tests < 7 {
+	if doc.Failures != 8 || doc.Tests != len(doc.Suites[0].Cases) || doc.Tests < 7 {
 		t.Errorf("junit: %d tests, %d failures\n%s", doc.Tests, doc.Failures, b)
 	}
 
@@ -129,9 +129,9 @@ func TestCompareThresholdFlagsAndFile(t *testing.T) {
 	b := fakeRun(t, parent, "b", "smoke", t0.Add(time.Minute), 1, 26) // +30%, +6 ms
 
 	file := filepath.Join(parent, "thresholds.yaml")
-	os.WriteFile(file, []byte("max_latency_increase: 50%\nlatency_floor: 1ms\nmin_requests: 10\n"), 0o644)
+	os.WriteFile(file, []byte("max_latency_increase: 50%\nlatency_floor: 1ms\nmin_tail_samples: 10\n"), 0o644)
 	code, stdout, _ := runCLI(t, "compare", a, b, "--thresholds", file, "--fail-on-regression")
-	if code != ExitOK || !strings.Contains(stdout, "latency +50% and +1.00 ms (steps with ≥10 requests)") {
+	if code != ExitOK || !strings.Contains(stdout, "latency +50% and +1 ms (judged with ≥10 requests above the percentile)") {
 		t.Errorf("thresholds file: exit %d\n%s", code, stdout)
 	}
 	// The flag wins over the file.

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +20,11 @@ type Thresholds struct {
 	// LatencyFloorMS: latency changes smaller than this many milliseconds are
 	// noise whatever their percentage (1 ms → 1.5 ms is +50% and nothing).
 	LatencyFloorMS float64 `json:"latency_floor_ms" yaml:"latency_floor_ms"`
-	// MinRequests: percentiles of a step with fewer requests than this in
-	// either run are shown but never judged (a p99 of 20 requests is noise).
-	MinRequests uint64 `json:"min_requests" yaml:"min_requests"`
+	// MinTailSamples: a percentile is judged only when, in both runs, at
+	// least this many requests lie above it; otherwise it is shown but not
+	// judged. A p99 of 23 requests is their maximum, one slow request; at
+	// the default of 5 a p95 needs 100 requests and a p99 500.
+	MinTailSamples uint64 `json:"min_tail_samples" yaml:"min_tail_samples"`
 	// MaxCompletionDrop: a completion rate that fell by more than this
 	// (absolute, 0.02 = 2 percentage points) regressed.
 	MaxCompletionDrop float64 `json:"max_completion_drop" yaml:"max_completion_drop"`
@@ -38,7 +41,7 @@ func DefaultThresholds() Thresholds {
 	return Thresholds{
 		MaxLatencyIncrease:   0.20,
 		LatencyFloorMS:       2,
-		MinRequests:          20,
+		MinTailSamples:       5,
 		MaxCompletionDrop:    0.02,
 		MaxErrorRateIncrease: 0.01,
 		MaxRateDrop:          0.10,
@@ -152,7 +155,8 @@ func ref(path string, s *metrics.Summary) RunRef {
 
 // Compare judges every compared metric of next against base: overall and
 // per-journey completion rate, the request error rate, the achieved
-// arrival rate and each step's service-time p50, p95 and p99.
+// arrival rate, and service-time p50, p95 and p99 over all requests and
+// per step.
 func Compare(basePath string, base *metrics.Summary, nextPath string, next *metrics.Summary, th Thresholds) *Comparison {
 	c := &Comparison{Base: ref(basePath, base), New: ref(nextPath, next), Thresholds: th}
 	if base.Scenario != next.Scenario {
@@ -168,7 +172,7 @@ func Compare(basePath string, base *metrics.Summary, nextPath string, next *metr
 		c.Warnings = append(c.Warnings, "a run was interrupted; its figures cover part of the scenario")
 	}
 
-	c.add(Change{Metric: "completion_rate", Kind: KindCompletion}, ptr(base.CompletionRate), ptr(next.CompletionRate), 0, 0)
+	c.add(Change{Metric: "completion_rate", Kind: KindCompletion}, ptr(base.CompletionRate), ptr(next.CompletionRate), 0, 0, 0)
 	type journeyRates struct{ base, next *float64 }
 	journeys := map[string]*journeyRates{}
 	var order []string
@@ -187,10 +191,14 @@ func Compare(basePath string, base *metrics.Summary, nextPath string, next *metr
 	}
 	for _, name := range order {
 		r := journeys[name]
-		c.add(Change{Metric: "journey(" + name + ").completion_rate", Kind: KindCompletion}, r.base, r.next, 0, 0)
+		c.add(Change{Metric: "journey(" + name + ").completion_rate", Kind: KindCompletion}, r.base, r.next, 0, 0, 0)
 	}
-	c.add(Change{Metric: "http.error_rate", Kind: KindErrorRate}, ptr(base.Requests.ErrorRate), ptr(next.Requests.ErrorRate), 0, 0)
-	c.add(Change{Metric: "arrivals.achieved_rate", Kind: KindRate}, ptr(base.Arrivals.AchievedRate), ptr(next.Arrivals.AchievedRate), 0, 0)
+	c.add(Change{Metric: "http.error_rate", Kind: KindErrorRate}, ptr(base.Requests.ErrorRate), ptr(next.Requests.ErrorRate), 0, 0, 0)
+	c.add(Change{Metric: "arrivals.achieved_rate", Kind: KindRate}, ptr(base.Arrivals.AchievedRate), ptr(next.Arrivals.AchievedRate), 0, 0, 0)
+	for _, stat := range quantiles() {
+		c.add(Change{Metric: "http." + stat.name, Kind: KindLatency}, ptr(stat.of(base.Latency.Service)), ptr(stat.of(next.Latency.Service)),
+			stat.q, base.Latency.Service.Count, next.Latency.Service.Count)
+	}
 
 	type stepPair struct{ base, next *metrics.StepStats }
 	steps := map[string]*stepPair{}
@@ -214,17 +222,16 @@ func Compare(basePath string, base *metrics.Summary, nextPath string, next *metr
 	}
 	for _, key := range stepOrder {
 		p := steps[key]
-		for _, stat := range []string{"p50", "p95", "p99"} {
+		for _, stat := range quantiles() {
 			get := func(st *metrics.StepStats) (*float64, uint64) {
 				if st == nil {
 					return nil, 0
 				}
-				v := map[string]float64{"p50": st.Service.P50MS, "p95": st.Service.P95MS, "p99": st.Service.P99MS}[stat]
-				return &v, st.Requests
+				return ptr(stat.of(st.Service)), st.Service.Count
 			}
 			b, bn := get(p.base)
 			n, nn := get(p.next)
-			c.add(Change{Metric: "step(" + key + ")." + stat, Kind: KindLatency}, b, n, bn, nn)
+			c.add(Change{Metric: "step(" + key + ")." + stat.name, Kind: KindLatency}, b, n, stat.q, bn, nn)
 		}
 	}
 	return c
@@ -232,9 +239,27 @@ func Compare(basePath string, base *metrics.Summary, nextPath string, next *metr
 
 func ptr(v float64) *float64 { return &v }
 
-// add judges one metric and appends it. baseN and nextN are the sample
-// counts behind latency percentiles.
-func (c *Comparison) add(ch Change, base, next *float64, baseN, nextN uint64) {
+// latencyStat is one compared latency statistic.
+type latencyStat struct {
+	name string
+	q    float64
+	of   func(metrics.Percentiles) float64
+}
+
+// quantiles are the latency statistics compared.
+func quantiles() []latencyStat {
+	return []latencyStat{
+		{"p50", 0.50, func(p metrics.Percentiles) float64 { return p.P50MS }},
+		{"p95", 0.95, func(p metrics.Percentiles) float64 { return p.P95MS }},
+		{"p99", 0.99, func(p metrics.Percentiles) float64 { return p.P99MS }},
+	}
+}
+
+func quantileName(q float64) string { return "p" + strconv.FormatFloat(q*100, 'f', -1, 64) }
+
+// add judges one metric and appends it. For latencies q is the quantile
+// (0.95 for p95) and baseN and nextN the sample counts behind it.
+func (c *Comparison) add(ch Change, base, next *float64, q float64, baseN, nextN uint64) {
 	th := c.Thresholds
 	ch.Base, ch.New = base, next
 	switch ch.Kind {
@@ -245,7 +270,7 @@ func (c *Comparison) add(ch Change, base, next *float64, baseN, nextN uint64) {
 	case KindRate:
 		ch.Rule = fmt.Sprintf("regression if it drops by more than %s", pctRule(th.MaxRateDrop))
 	case KindLatency:
-		ch.Rule = fmt.Sprintf("regression if it grows by more than %s and %s ms", pctRule(th.MaxLatencyIncrease), num(th.LatencyFloorMS))
+		ch.Rule = fmt.Sprintf("regression if it grows by more than %s and %s ms", pctRule(th.MaxLatencyIncrease), trimFloat(th.LatencyFloorMS, 3))
 	}
 	switch {
 	case base == nil && next == nil:
@@ -275,8 +300,8 @@ func (c *Comparison) add(ch Change, base, next *float64, baseN, nextN uint64) {
 		worse = b > 0 && -ch.Delta/b > th.MaxRateDrop+1e-12
 		better = b > 0 && ch.Delta/b > th.MaxRateDrop+1e-12
 	case KindLatency:
-		if baseN < th.MinRequests || nextN < th.MinRequests {
-			ch.Note = fmt.Sprintf("not judged: %d and %d requests, fewer than %d", baseN, nextN, th.MinRequests)
+		if tail := float64(min(baseN, nextN)) * (1 - q); tail < float64(th.MinTailSamples) {
+			ch.Note = fmt.Sprintf("not judged: %d and %d requests leave under %d above the %s", baseN, nextN, th.MinTailSamples, quantileName(q))
 			break
 		}
 		big := math.Abs(ch.Delta) > th.LatencyFloorMS

@@ -56,8 +56,8 @@ func runLine(r RunRef) string {
 }
 
 func thresholdLine(t Thresholds) string {
-	return fmt.Sprintf("latency +%s and +%s ms (steps with ≥%d requests), completion −%s points, error rate +%s points, achieved rate −%s",
-		pctRule(t.MaxLatencyIncrease), num(t.LatencyFloorMS), t.MinRequests, pp(t.MaxCompletionDrop), pp(t.MaxErrorRateIncrease), pctRule(t.MaxRateDrop))
+	return fmt.Sprintf("latency +%s and +%s ms (judged with ≥%d requests above the percentile), completion −%s points, error rate +%s points, achieved rate −%s",
+		pctRule(t.MaxLatencyIncrease), trimFloat(t.LatencyFloorMS, 3), t.MinTailSamples, pp(t.MaxCompletionDrop), pp(t.MaxErrorRateIncrease), pctRule(t.MaxRateDrop))
 }
 
 func resultLine(c *Comparison) string {

@@ -56,7 +56,7 @@ func regressedPair(t *testing.T) (*metrics.Summary, *metrics.Summary) {
 
 func testThresholds() Thresholds {
 	th := DefaultThresholds()
-	th.MinRequests = 5 // the synthetic run is small
+	th.MinTailSamples = 0 // the synthetic run is small: judge every percentile
 	return th
 }
 
@@ -122,12 +122,12 @@ func TestCompareVerdicts(t *testing.T) {
 	if n := same.Count(VerdictOK); n != len(same.Changes) {
 		t.Errorf("%d of %d metrics ok comparing a run with itself", n, len(same.Changes))
 	}
-	// With the default minimum of 20 requests the small synthetic steps are
-	// shown but not judged.
+	// By default the tails of the small synthetic steps are shown but not
+	// judged: 15 requests leave under 5 above the p95.
 	small := Compare("base", base, "new", next, DefaultThresholds())
 	for _, ch := range small.Changes {
-		if ch.Metric == "step(apply/submit).p95" && (ch.Verdict != VerdictOK || !strings.Contains(ch.Note, "fewer than 20")) {
-			t.Errorf("few requests judged: %+v", ch)
+		if ch.Metric == "step(apply/submit).p95" && (ch.Verdict != VerdictOK || !strings.Contains(ch.Note, "leave under 5 above the p95")) {
+			t.Errorf("a tail of few requests judged: %+v", ch)
 		}
 	}
 }
@@ -138,26 +138,29 @@ func TestCompareRules(t *testing.T) {
 		name       string
 		kind       string
 		base, next float64
+		q          float64
 		n          uint64
 		want       Verdict
 	}{
-		{"latency +50% but 1 ms is under the floor", KindLatency, 2, 3, 100, VerdictOK},
-		{"latency +25% and 5 ms", KindLatency, 20, 25, 100, VerdictRegression},
-		{"latency +15% and 15 ms", KindLatency, 100, 115, 100, VerdictOK},
-		{"latency −30% and 30 ms", KindLatency, 100, 70, 100, VerdictImproved},
-		{"latency from zero", KindLatency, 0, 5, 100, VerdictRegression},
-		{"latency +100% on 10 requests", KindLatency, 20, 40, 10, VerdictOK},
-		{"completion −2 points exactly", KindCompletion, 0.99, 0.97, 0, VerdictOK},
-		{"completion −3 points", KindCompletion, 0.99, 0.96, 0, VerdictRegression},
-		{"completion +5 points", KindCompletion, 0.90, 0.95, 0, VerdictImproved},
-		{"errors +0.5 points", KindErrorRate, 0, 0.005, 0, VerdictOK},
-		{"errors +2 points", KindErrorRate, 0.01, 0.03, 0, VerdictRegression},
-		{"rate −11%", KindRate, 10, 8.9, 0, VerdictRegression},
-		{"rate −10%", KindRate, 10, 9, 0, VerdictOK},
-		{"rate +20%", KindRate, 10, 12, 0, VerdictImproved},
+		{"latency +50% but 1 ms is under the floor", KindLatency, 2, 3, 0.5, 100, VerdictOK},
+		{"latency +25% and 5 ms", KindLatency, 20, 25, 0.5, 100, VerdictRegression},
+		{"latency +15% and 15 ms", KindLatency, 100, 115, 0.5, 100, VerdictOK},
+		{"latency −30% and 30 ms", KindLatency, 100, 70, 0.5, 100, VerdictImproved},
+		{"latency from zero", KindLatency, 0, 5, 0.5, 100, VerdictRegression},
+		{"p99 +100% on 400 requests", KindLatency, 20, 40, 0.99, 400, VerdictOK},
+		{"p99 +100% on 500 requests", KindLatency, 20, 40, 0.99, 500, VerdictRegression},
+		{"latency +100% on 10 requests", KindLatency, 20, 40, 0.95, 10, VerdictOK},
+		{"completion −2 points exactly", KindCompletion, 0.99, 0.97, 0, 0, VerdictOK},
+		{"completion −3 points", KindCompletion, 0.99, 0.96, 0, 0, VerdictRegression},
+		{"completion +5 points", KindCompletion, 0.90, 0.95, 0, 0, VerdictImproved},
+		{"errors +0.5 points", KindErrorRate, 0, 0.005, 0, 0, VerdictOK},
+		{"errors +2 points", KindErrorRate, 0.01, 0.03, 0, 0, VerdictRegression},
+		{"rate −11%", KindRate, 10, 8.9, 0, 0, VerdictRegression},
+		{"rate −10%", KindRate, 10, 9, 0, 0, VerdictOK},
+		{"rate +20%", KindRate, 10, 12, 0, 0, VerdictImproved},
 	} {
 		cmp := &Comparison{Thresholds: th}
-		cmp.add(Change{Metric: "m", Kind: c.kind}, ptr(c.base), ptr(c.next), c.n, c.n)
+		cmp.add(Change{Metric: "m", Kind: c.kind}, ptr(c.base), ptr(c.next), c.q, c.n, c.n)
 		if got := cmp.Changes[0].Verdict; got != c.want {
 			t.Errorf("%s: %q, want %q (%+v)", c.name, got, c.want, cmp.Changes[0])
 		}
