@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/portal/app"
+	"github.com/portalsim/portalsim/portal/faults"
 	"github.com/portalsim/portalsim/portal/mock"
 )
 
@@ -28,6 +30,9 @@ type serveOptions struct {
 	public      bool
 	logLevel    string
 	drain       time.Duration
+	faults      []string
+	queueWait   time.Duration
+	timeout     time.Duration
 }
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -41,7 +46,10 @@ func newServeCmd(env *Env) *cobra.Command {
 Every flag can also be set as PORTALSIM_<FLAG>, e.g. PORTALSIM_ADDR.
 The portal binds only loopback addresses unless --public is given.`,
 		Example: `  portalsim serve --addr 127.0.0.1:8080 --data-dir ./portalsim-data
-  portalsim serve --db ./portalsim.db`,
+  portalsim serve --db ./portalsim.db
+  portalsim serve --speed 14400 --officers 20        # one working day every 2 s
+  portalsim serve --fault payment:latency=200ms,error_rate=0.1 \
+                  --fault 'route=POST /api/v1/dossiers/:id/submit:outage,after=30s,for=1m'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), env, o, cmd.Flags().Changed("data-dir"))
@@ -52,9 +60,12 @@ The portal binds only loopback addresses unless --public is given.`,
 	f.StringVar(&o.dataDir, "data-dir", "./portalsim-data", "directory for the database and keys (created if missing); defaults to --db's directory when only --db is given")
 	f.StringVar(&o.db, "db", "", "database file (default <data-dir>/portal.db)")
 	f.BoolVar(&o.simulator, "simulator", true, "simulator mode: login responses carry dev_otp so load scripts can sign in")
-	f.Float64Var(&o.speed, "speed", 1, "simulated seconds per real second for the back office")
-	f.IntVar(&o.officers, "officers", 10, "number of simulated officers")
+	f.Float64Var(&o.speed, "speed", 1, "simulated seconds per real second of the dossier clock; above 1 the simulation starts at the next working-day 08:00 ICT (14400: a working day every 2 s)")
+	f.IntVar(&o.officers, "officers", 10, "number of simulated officers working the queue (0: none; human officers use /api/v1/officer)")
 	f.IntVar(&o.maxInFlight, "max-in-flight", 0, "shed load (503 + Retry-After) above this many concurrent requests; 0 = no limit")
+	f.DurationVar(&o.queueWait, "queue-wait", 0, "how long a request over --max-in-flight may wait for a slot before it is shed (0: 25ms)")
+	f.DurationVar(&o.timeout, "request-timeout", app.DefaultRequestTimeout, "per-request deadline; 503 when it passes")
+	f.StringArrayVar(&o.faults, "fault", nil, "inject a fault (repeatable): TARGET:SETTING,... with target eid, population, payment, signer, database or route=METHOD /pattern; settings latency=200ms|uniform:50ms..400ms|exp:150ms, error_rate=0.1, outage, after=30s, for=1m, start=, end= (RFC 3339)")
 	f.BoolVar(&o.public, "public", false, "allow binding a non-loopback address")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.drain, "drain-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")
@@ -75,11 +86,23 @@ func runServe(ctx context.Context, env *Env, o serveOptions, dataDirSet bool) er
 	if o.officers < 0 || o.maxInFlight < 0 {
 		return withExit(ExitUsage, errors.New("--officers and --max-in-flight must not be negative"))
 	}
+	var injected []faults.Fault
+	for _, spec := range o.faults {
+		f, err := faults.FromFlag(spec)
+		if err != nil {
+			return withExit(ExitUsage, fmt.Errorf("--fault: %w", err))
+		}
+		injected = append(injected, f)
+	}
+	if o.timeout <= 0 {
+		return withExit(ExitUsage, fmt.Errorf("--request-timeout %s must be positive", o.timeout))
+	}
 	dataDir := serveDataDir(o, dataDirSet)
 	logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 	a, err := app.New(app.Config{
 		Addr: o.addr, DataDir: dataDir, DBPath: o.db, Simulator: o.simulator, Speed: o.speed,
-		Officers: o.officers, MaxInFlight: o.maxInFlight, Logger: logger,
+		Officers: o.officers, MaxInFlight: o.maxInFlight, QueueWait: o.queueWait, RequestTimeout: o.timeout,
+		Faults: injected, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -143,6 +166,11 @@ func printBanner(env *Env, a *app.App, simulator bool) {
 	fmt.Fprintf(&b, "    citizen  %s (any of %d synthetic citizens)\n", mock.CitizenID(0), app.PopulationSize)
 	fmt.Fprintf(&b, "    officer  001085000001 … 001085000010\n")
 	fmt.Fprintf(&b, "    admin    001080000001\n")
+	fmt.Fprintf(&b, "  metrics:  %s/metrics   officer desk: %s/api/v1/officer/queue   faults: %s/api/v1/admin/faults\n", a.URL(), a.URL(), a.URL())
+	if a.Config.Officers > 0 {
+		fmt.Fprintf(&b, "  back office: %d simulated officers, speed %gx, simulated now %s\n", a.Config.Officers, max(a.Config.Speed, 1),
+			a.Clock.Now().In(portal.VietnamTime).Format("2006-01-02 15:04 MST"))
+	}
 	fmt.Fprintf(&b, "Press Ctrl-C to stop.\n")
 	_, _ = fmt.Fprint(env.Stdout, b.String())
 }

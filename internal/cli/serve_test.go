@@ -145,3 +145,18 @@ func TestServeDataDir(t *testing.T) {
 		}
 	}
 }
+
+func TestServeRefusesBadFaultFlag(t *testing.T) {
+	for _, tc := range []struct{ flag, inMessage string }{
+		{"teapot:outage", `unknown target "teapot"`},
+		{"payment:error_rate=2", "error_rate"},
+		{"population", "no settings"},
+	} {
+		var stderr lockedBuffer
+		env := &Env{Ctx: context.Background(), Args: []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--fault", tc.flag},
+			Stdin: strings.NewReader(""), Stdout: &lockedBuffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		if code := Main(env); code != ExitUsage || !strings.Contains(stderr.String(), tc.inMessage) {
+			t.Errorf("--fault %q: exit %d, stderr %q; want a usage error naming %q", tc.flag, code, stderr.String(), tc.inMessage)
+		}
+	}
+}

@@ -19,8 +19,11 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/backoffice"
 	"github.com/portalsim/portalsim/portal/catalog"
+	"github.com/portalsim/portalsim/portal/faults"
 	"github.com/portalsim/portalsim/portal/mock"
+	"github.com/portalsim/portalsim/portal/ops"
 	"github.com/portalsim/portalsim/portal/sqlite"
 	"github.com/portalsim/portalsim/portal/ui"
 	"github.com/portalsim/portalsim/portal/web"
@@ -40,11 +43,30 @@ type Config struct {
 	Addr    string // "127.0.0.1:0" for a random port
 	DataDir string // database and keys; created if missing
 	// DBPath overrides the database file (DataDir/portal.db by default).
-	DBPath      string
-	Simulator   bool    // dev_otp in login responses, for load scripts
-	Speed       float64 // simulated seconds per real second (back office; later)
-	Officers    int     // simulated officers (back office; later)
-	MaxInFlight int     // shed load above this many concurrent requests; 0 = no limit
+	DBPath    string
+	Simulator bool // dev_otp in login responses, for load scripts
+	// Speed is simulated seconds per real second of the dossier clock; above
+	// 1 the lifecycle runs on an accelerated clock from SimStart (see
+	// backoffice.go). 0 or 1 without SimStart is the wall clock.
+	Speed float64
+	// SimStart is when simulated time begins; zero means the next working-day
+	// 08:00 ICT (SimulationStart), so a run begins in office hours.
+	SimStart time.Time
+	// Officers is how many simulated officers work the queue; 0 runs none.
+	Officers int
+	// BackOffice tunes the simulated officers (handling times,
+	// probabilities); nil means backoffice.DefaultConfig(). Its Officers is
+	// replaced by Officers above.
+	BackOffice  *backoffice.Config
+	MaxInFlight int // shed load above this many concurrent requests; 0 = no limit
+	// QueueWait is how long a request over MaxInFlight may wait for a slot
+	// (ops.DefaultQueueWait when 0; negative sheds at once).
+	QueueWait time.Duration
+	// RequestTimeout bounds each request (DefaultRequestTimeout when 0; negative: none).
+	RequestTimeout time.Duration
+	// Faults are set when the portal starts (serve --fault); more can be set
+	// at runtime through the admin API.
+	Faults []faults.Fault
 	// PaymentFailureRate is the share of confirmed payments the mock
 	// gateway declines (0–1); PaymentDelay is how long after a confirmation
 	// it notifies the portal.
@@ -63,6 +85,12 @@ type App struct {
 	Population *mock.Population
 	Auth       *portal.AuthService
 	Dossiers   *portal.DossierService
+	// Faults injects failures into dependencies and routes; Metrics is the
+	// portal's Prometheus registry; BackOffice is the simulated officers'
+	// pool (running after Start when Config.Officers > 0).
+	Faults     *faults.Injector
+	Metrics    *ops.Metrics
+	BackOffice *backoffice.Pool
 
 	// Citizen services (citizen.go). The back office issues results with
 	// Results.Issue after approving.
@@ -134,28 +162,47 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal app: %w", err)
 	}
-	clock := portal.Clock(portal.SystemClock{})
+	inj, err := newFaults(cfg, logger)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("portal app: %w", err)
+	}
+	calendar := portal.DefaultCalendar()
+	clock := simulationClock(cfg, calendar)
 	population := mock.NewPopulation(PopulationSize)
+	// The dossier services reach the store and the population database
+	// through fault wrappers. Logins and sessions use the store directly:
+	// the e-ID fault covers logins, and an admin must still be able to sign
+	// in and clear a database fault.
+	services, people := faultedStore(store, inj), faults.WrapPopulation(population, inj)
 	a := &App{
-		Config: cfg, Logger: logger, Clock: clock, Store: store, Catalog: cat, Population: population,
+		Config: cfg, Logger: logger, Clock: clock, Store: store, Catalog: cat, Population: population, Faults: inj,
 		Auth: &portal.AuthService{
-			Store: store, Clock: clock, OTPSecret: secret,
-			Officers: DemoOfficers(), Admins: DemoAdmins(), Population: population,
+			Store: store, Clock: portal.SystemClock{}, OTPSecret: secret,
+			Officers: DemoOfficers(), Admins: DemoAdmins(), Population: people,
 		},
 		Dossiers: &portal.DossierService{
-			Store: store, Catalog: cat, Clock: clock, Calendar: portal.DefaultCalendar(), Population: population,
+			Store: services, Catalog: cat, Clock: clock, Calendar: calendar, Population: people,
 		},
 	}
 	if err := a.wireCitizenServices(); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("portal app: %w", err)
 	}
+	if err := a.wireOperations(); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("portal app: %w", err)
+	}
 	engine := web.NewRouter(web.Deps{
 		Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Store: store, Logger: logger,
 		Simulator: cfg.Simulator, Clock: clock, MaxInFlight: cfg.MaxInFlight,
+		QueueWait: cfg.QueueWait, RequestTimeout: requestTimeout(cfg), Faults: inj, Metrics: a.Metrics,
+		Indicators: store, CatalogSummary: portal.SummarizeCatalog(cat.All()), IssueResult: a.issueResult,
 		Attachments: a.Attachments, Payments: a.Payments, Results: a.Results, Groups: a.Groups, Gateway: a.Gateway,
 	})
-	ui.Register(engine, ui.Deps{Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Logger: logger, Simulator: cfg.Simulator, Attachments: store})
+	ui.Register(engine, ui.Deps{Auth: a.Auth, Dossiers: a.Dossiers, Catalog: cat, Logger: logger, Simulator: cfg.Simulator,
+		Attachments: a.Attachments, Payments: a.Payments, Results: a.Results, IssueResult: a.issueResult,
+		BackOffice: a.BackOffice.Stats, Faults: inj, Indicators: store})
 	a.handler = engine
 	return a, nil
 }
@@ -217,6 +264,13 @@ func (a *App) Start(ctx context.Context) error {
 	}(a.server, a.done)
 	a.Gateway.SetCallbackURL(a.url() + CallbackPath)
 	a.Logger.Info("portal listening", slog.String("url", a.url()), slog.String("db", a.Config.DBPath))
+	if a.Config.Officers > 0 {
+		if err := a.BackOffice.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("portal app: %w", err)
+		}
+		a.Logger.Info("back office started", slog.Int("officers", a.Config.Officers),
+			slog.Time("simulated_now", a.Clock.Now()), slog.Float64("speed", max(a.Config.Speed, 1)))
+	}
 	return nil
 }
 
@@ -251,6 +305,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("serve: %w", a.serveErr))
 		}
 	}
+	// Officers finish the store action in flight; then the store can close.
+	a.BackOffice.Stop()
 	// Pending payment notifications go out before the store closes.
 	if err := a.Gateway.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

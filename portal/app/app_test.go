@@ -213,13 +213,8 @@ func TestCitizenJourney(t *testing.T) {
 	c.expect(c.do("POST", "/api/v1/auth/logout", s.Token, nil), 204, "logout")
 	c.expect(c.do("GET", "/api/v1/dossiers", s.Token, nil), 401, "token after logout")
 
-	// Every documented operation was exercised and validated.
-	for _, rt := range web.Routes() {
-		key := rt.Method + " " + ginParams(rt.Path)
-		if !c.seen[key] {
-			t.Errorf("the e2e walk never calls %s; extend TestCitizenJourney when adding a route", key)
-		}
-	}
+	// TestMain checks that this walk and the back-office walk together
+	// exercised and validated every documented operation.
 }
 
 func ginParams(path string) string {

@@ -104,6 +104,7 @@ func (c *apiClient) do(method, path, token string, v any) response {
 	c.mu.Lock()
 	c.seen[method+" "+route.Path] = true
 	c.mu.Unlock()
+	walked.Store(method+" "+route.Path, true)
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 	if validRequest {

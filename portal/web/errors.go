@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -60,6 +62,9 @@ func StatusOf(code string, hasFields bool) int {
 // only logged, with the request ID, so the two can be matched.
 func writeError(c *gin.Context, err error) {
 	code := portal.ErrorCode(err)
+	if code == portal.EINTERNAL && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		code = portal.EUNAVAILABLE // the request's deadline passed (or the client left): retryable
+	}
 	fields := portal.ErrorFields(err)
 	status := StatusOf(code, len(fields) > 0)
 	if status >= http.StatusInternalServerError {

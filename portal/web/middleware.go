@@ -154,21 +154,6 @@ func tooLarge(limit int64) error {
 	return portal.Errorf(codePayloadTooLarge, "request body is larger than the limit of %d bytes", limit)
 }
 
-// shedLoad answers 503 with Retry-After when more than max requests are in
-// flight, so an overloaded portal degrades instead of collapsing.
-func shedLoad(max int) gin.HandlerFunc {
-	slots := make(chan struct{}, max)
-	return func(c *gin.Context) {
-		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-			c.Next()
-		default:
-			writeError(c, portal.Errorf(portal.EUNAVAILABLE, "the portal is busy (%d requests in flight); retry shortly", max))
-		}
-	}
-}
-
 // authenticate resolves the bearer token to a principal or answers 401.
 func authenticate(auth *portal.AuthService) gin.HandlerFunc {
 	return func(c *gin.Context) {

@@ -8,10 +8,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/faults"
+	"github.com/portalsim/portalsim/portal/ops"
 	"github.com/portalsim/portalsim/portal/sqlite"
 )
 
@@ -38,6 +41,25 @@ type Deps struct {
 	Groups      *portal.GroupService
 	// Gateway is the mock e-payment gateway, mounted under /gateway.
 	Gateway http.Handler
+	// QueueWait is how long a request over MaxInFlight may wait for a slot
+	// before it is shed (ops.DefaultQueueWait when 0; negative: shed at once).
+	QueueWait time.Duration
+	// RequestTimeout bounds each request's context; 0 means none.
+	RequestTimeout time.Duration
+	// Faults injects route faults and the e-ID fault on the login routes,
+	// and is managed by the admin API; nil injects nothing.
+	Faults *faults.Injector
+	// Metrics records requests and sheds and serves /metrics; a fresh
+	// registry when nil.
+	Metrics *ops.Metrics
+	// Indicators tallies GET /api/v1/indicators (the store); CatalogSummary
+	// gives the catalogue-level counts (portal.SummarizeCatalog, once).
+	Indicators     IndicatorSource
+	CatalogSummary portal.CatalogIndicators
+	// IssueResult issues the signed e-result of an approved dossier; the
+	// officer approve route calls it. Nil leaves approved dossiers to the
+	// back office.
+	IssueResult func(ctx context.Context, dossierID string) (*portal.Dossier, error)
 }
 
 // Access says who may call a route.
@@ -47,6 +69,8 @@ const (
 	Public        Access = "public"        // anyone, no token
 	Authenticated Access = "authenticated" // any signed-in role
 	CitizenOnly   Access = "citizen"       // signed-in citizens
+	OfficerOnly   Access = "officer"       // signed-in officers and admins
+	AdminOnly     Access = "admin"         // signed-in admins
 )
 
 // Route describes one API route: the authorisation matrix and the OpenAPI
@@ -75,6 +99,12 @@ type api struct {
 	payments    *portal.PaymentService
 	results     *portal.ResultService
 	groups      *portal.GroupService
+
+	faults          *faults.Injector
+	metricsHandler  http.Handler
+	indicatorSource IndicatorSource
+	catalogSummary  portal.CatalogIndicators
+	issueResult     func(ctx context.Context, dossierID string) (*portal.Dossier, error)
 }
 
 // routes is the table of every route; add new ones here and in openapi.yaml.
@@ -115,6 +145,21 @@ func (a *api) routes() []route {
 		{Route{http.MethodPost, "/api/v1/groups", CitizenOnly}, a.createGroup},
 		{Route{http.MethodGet, "/api/v1/groups/:group_id", CitizenOnly}, a.getGroup},
 		{Route{http.MethodPost, "/api/v1/groups/:group_id/submit", CitizenOnly}, a.submitGroup},
+
+		// Back office and operations (officer.go, indicators.go, admin.go, ops.go).
+		{Route{http.MethodPost, "/api/v1/dossiers/:id/supplement", CitizenOnly}, a.supplementDossier},
+		{Route{http.MethodGet, "/api/v1/officer/queue", OfficerOnly}, a.officerQueue},
+		{Route{http.MethodPost, "/api/v1/officer/dossiers/:id/claim", OfficerOnly}, a.claimDossier},
+		{Route{http.MethodPost, "/api/v1/officer/dossiers/:id/receive", OfficerOnly}, a.officerAction(portal.StatusReceived, false)},
+		{Route{http.MethodPost, "/api/v1/officer/dossiers/:id/process", OfficerOnly}, a.officerAction(portal.StatusProcessing, false)},
+		{Route{http.MethodPost, "/api/v1/officer/dossiers/:id/request-supplement", OfficerOnly}, a.officerAction(portal.StatusSupplementRequested, true)},
+		{Route{http.MethodPost, "/api/v1/officer/dossiers/:id/approve", OfficerOnly}, a.officerAction(portal.StatusApproved, false)},
+		{Route{http.MethodPost, "/api/v1/officer/dossiers/:id/reject", OfficerOnly}, a.officerAction(portal.StatusRejected, true)},
+		{Route{http.MethodGet, "/api/v1/indicators", Public}, a.indicators},
+		{Route{http.MethodGet, "/api/v1/admin/faults", AdminOnly}, a.listFaults},
+		{Route{http.MethodPut, "/api/v1/admin/faults", AdminOnly}, a.putFaults},
+		{Route{http.MethodDelete, "/api/v1/admin/faults/:target", AdminOnly}, a.deleteFault},
+		{Route{http.MethodGet, "/metrics", Public}, a.metrics},
 	}
 }
 
@@ -144,8 +189,21 @@ func NewRouter(d Deps) *gin.Engine {
 	if err != nil {
 		panic(err)
 	}
+	metrics := d.Metrics
+	if metrics == nil {
+		metrics = ops.NewMetrics(logger)
+	}
 	a := &api{auth: d.Auth, dossiers: d.Dossiers, catalog: d.Catalog, store: d.Store,
-		simulator: d.Simulator, clock: clock, openapi: doc}
+		simulator: d.Simulator, clock: clock, openapi: doc,
+		faults: d.Faults, metricsHandler: metrics.Handler(), indicatorSource: d.Indicators,
+		catalogSummary: d.CatalogSummary, issueResult: d.IssueResult}
+	queueWait := d.QueueWait
+	switch {
+	case queueWait == 0:
+		queueWait = ops.DefaultQueueWait
+	case queueWait < 0:
+		queueWait = 0
+	}
 
 	a.attachments, a.payments, a.results, a.groups = d.Attachments, d.Payments, d.Results, d.Groups
 
@@ -159,11 +217,14 @@ func NewRouter(d Deps) *gin.Engine {
 	// The portal is reached directly (or through a proxy we do not know):
 	// log the connection's address, not a spoofable X-Forwarded-For.
 	_ = r.SetTrustedProxies(nil)
-	r.Use(requestID(logger), accessLog(), recovery())
-	if d.MaxInFlight > 0 {
-		r.Use(shedLoad(d.MaxInFlight))
-	}
-	r.Use(routeBodyLimits(MaxJSONBody, map[string]int64{uploadRoute: MaxUploadBody}))
+	// A route fault's target is "METHOD /gin/:pattern", so a URL-encoded
+	// one can name a route in DELETE /api/v1/admin/faults/:target.
+	r.UseRawPath, r.UnescapePathValues = true, true
+	// Metrics first, so shed, faulted and timed-out requests are counted;
+	// shedding after the access log, so shed requests are logged.
+	r.Use(metrics.Middleware(), requestID(logger), accessLog(), recovery(),
+		metrics.Shed(ops.ShedConfig{MaxInFlight: d.MaxInFlight, QueueWait: queueWait}),
+		ops.Timeout(d.RequestTimeout), routeBodyLimits(MaxJSONBody, map[string]int64{uploadRoute: MaxUploadBody}), d.Faults.Middleware(writeError))
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, portal.Errorf(portal.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -181,13 +242,23 @@ func NewRouter(d Deps) *gin.Engine {
 
 	authn := authenticate(d.Auth)
 	citizen := requireRole(portal.RoleCitizen)
+	officer := requireRole(portal.RoleOfficer, portal.RoleAdmin)
+	admin := requireRole(portal.RoleAdmin)
+	eid := d.Faults.DependencyMiddleware(faults.EID, writeError)
 	for _, rt := range a.routes() {
 		var chain []gin.HandlerFunc
+		if rt.Path == "/api/v1/auth/otp" || rt.Path == "/api/v1/auth/login" {
+			chain = append(chain, eid) // the national e-ID service is behind these
+		}
 		switch rt.Access {
 		case Authenticated:
 			chain = append(chain, authn)
 		case CitizenOnly:
 			chain = append(chain, authn, citizen)
+		case OfficerOnly:
+			chain = append(chain, authn, officer)
+		case AdminOnly:
+			chain = append(chain, authn, admin)
 		}
 		r.Handle(rt.Method, rt.Path, append(chain, rt.handle)...)
 	}

@@ -222,10 +222,14 @@ func TestShedLoad(t *testing.T) {
 		done <- w.Code
 	}()
 	<-entered
-	w := serve(t, r, "GET", "/healthz", "", nil)
+	w := serve(t, r, "GET", "/readyz", "", nil)
+	probe := serve(t, r, "GET", "/healthz", "", nil)
 	close(release)
-	if w.Code != 503 || w.Header().Get("Retry-After") == "" {
+	if w.Code != 503 || w.Header().Get("Retry-After") == "" || errorCode(t, w) != "unavailable" {
 		t.Errorf("second request while one is in flight: %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if probe.Code != 200 {
+		t.Errorf("liveness probe under overload: %d, want 200 (probes are never shed)", probe.Code)
 	}
 	if code := <-done; code != 204 {
 		t.Errorf("in-flight request finished with %d", code)
