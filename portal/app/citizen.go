@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"time"
 
@@ -21,7 +23,8 @@ const CallbackPath = "/api/v1/payments/callback"
 
 // wireCitizenServices builds the services of issue 4 the citizen uses:
 // attachments, e-payment with the mock gateway, signed e-results and
-// interconnected groups. The gateway learns the callback URL in Start.
+// interconnected groups. The gateway calls back in process until Start
+// gives it the app's own URL.
 func (a *App) wireCitizenServices() error {
 	cfg := a.Config
 	secret, err := loadOrCreateSecret(filepath.Join(cfg.DataDir, PaymentSecretFile))
@@ -34,7 +37,8 @@ func (a *App) wireCitizenServices() error {
 	}
 	gateway, err := mock.NewGateway(mock.GatewayConfig{
 		Secret: secret, Prefix: "/gateway", Delay: cfg.PaymentDelay, FailureRate: cfg.PaymentFailureRate,
-		Logger: a.Logger,
+		Logger: a.Logger, CallbackURL: "http://" + inProcessHost + CallbackPath,
+		Client: &http.Client{Timeout: 5 * time.Second, Transport: inProcessTransport{app: a, next: http.DefaultTransport}},
 	})
 	if err != nil {
 		return err
@@ -50,6 +54,26 @@ func (a *App) wireCitizenServices() error {
 		a.Groups.Groups[i] = portal.ProcedureGroup{Code: g.Code, NameVI: g.NameVI, NameEN: g.NameEN, Members: g.Members}
 	}
 	return nil
+}
+
+// inProcessHost names the portal itself in the gateway's callback URL
+// until Start gives it a real address: an App used only through Handler
+// (tests, the journey checker) still gets its payment notifications,
+// through the whole middleware chain but without a socket.
+const inProcessHost = "portal.internal"
+
+type inProcessTransport struct {
+	app  *App
+	next http.RoundTripper
+}
+
+func (t inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != inProcessHost {
+		return t.next.RoundTrip(req)
+	}
+	rec := httptest.NewRecorder()
+	t.app.handler.ServeHTTP(rec, req)
+	return rec.Result(), nil
 }
 
 // resultSigner signs e-results with the data directory's Ed25519 key.
