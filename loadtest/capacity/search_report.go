@@ -236,7 +236,7 @@ func orDefault(s, d string) string {
 // chart geometry (SVG user units).
 const (
 	chartW, chartH                     = 760, 420
-	padLeft, padRight, padTop, padBott = 70, 70, 40, 60
+	padLeft, padRight, padTop, padBott = 70, 70, 50, 60
 )
 
 // WriteChart writes capacity.svg: achieved journey rate (left axis, with
@@ -308,11 +308,11 @@ func (r *SearchResult) WriteChart(w io.Writer) error {
 	}
 	series("#1f5fbf", func(s Step) float64 { return py(s.AchievedRate) })
 	series("#d9731a", func(s Step) float64 { return pp(s.P95MS) })
-	// Legend.
-	lx, ly := padLeft+10, padTop+plotH-50
-	fmt.Fprintf(ew, `<g transform="translate(%d %.0f)"><rect width="250" height="44" fill="white" stroke="#ccc"/>`, lx, ly)
-	fmt.Fprint(ew, `<circle cx="10" cy="12" r="4" fill="#1f5fbf"/><text x="20" y="16">achieved journeys/s (dashed: = offered)</text>`)
-	fmt.Fprint(ew, `<circle cx="10" cy="32" r="4" fill="#d9731a"/><text x="20" y="36">p95 ms; hollow red: SLO broken</text></g>`+"\n")
+	// Legend, above the plot where it hides no point.
+	fmt.Fprintf(ew, `<g transform="translate(%d 36)">`, padLeft)
+	fmt.Fprint(ew, `<circle cx="5" cy="-4" r="4" fill="#1f5fbf"/><text x="14" y="0">achieved journeys/s (dashed: achieved = offered)</text>`)
+	fmt.Fprint(ew, `<circle cx="320" cy="-4" r="4" fill="#d9731a"/><text x="329" y="0">p95 ms</text>`)
+	fmt.Fprint(ew, `<circle cx="395" cy="-4" r="4" fill="white" stroke="#c0392b" stroke-width="2"/><text x="404" y="0">SLO broken</text></g>`+"\n")
 	fmt.Fprint(ew, "</svg>\n")
 	return ew.err
 }
@@ -334,13 +334,14 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten.
+// niceCeil rounds v up to a round axis maximum (1, 1.5, 2, 2.5, 3, 4, 5,
+// 6 or 8 times a power of ten), so that fifths of it are readable.
 func niceCeil(v float64) float64 {
 	if v <= 0 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if v <= m*p*(1+1e-9) {
 			return m * p
 		}
