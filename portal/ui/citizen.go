@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/portalsim/portalsim/portal"
-	"github.com/portalsim/portalsim/portal/mock"
 )
 
 // MaxResultFileBytes bounds an e-result file uploaded for verification.
@@ -275,7 +273,7 @@ func (s *server) loadPage(c *gin.Context) (*dossierPage, bool) {
 	pg.Payments = s.d.Payments != nil
 	pg.CanPay = owner && pg.Payments && d.Fee > 0 && d.PaymentStatus != portal.PaymentPaid &&
 		d.Status != portal.StatusWithdrawn && d.Status != portal.StatusRejected && !d.Status.Terminal()
-	pg.HasResult = d.ResultAt != nil && s.d.Signer != nil
+	pg.HasResult = d.ResultAt != nil && s.d.Results != nil
 	pg.CanRate = owner && d.Rating == 0 && (d.Status == portal.StatusCompleted || d.Status == portal.StatusResultIssued || d.Status == portal.StatusRejected)
 	if who.Role == portal.RoleOfficer || who.Role == portal.RoleAdmin {
 		for _, to := range portal.NextStatuses(d.Status) {
@@ -474,89 +472,63 @@ func (s *server) rate(c *gin.Context) {
 	redirect(c, "/dossiers/"+d.ID, "rated")
 }
 
-// result downloads the signed e-result of a dossier the user may see.
+// result downloads the signed e-result of a dossier the user may see;
+// the citizen's download completes a dossier whose result was issued.
 func (s *server) result(c *gin.Context) {
-	if s.d.Signer == nil {
+	if s.d.Results == nil {
 		s.fail(c, http.StatusNotImplemented, s.t(s.lang(c), "err.no_results"))
 		return
 	}
-	ctx := c.Request.Context()
-	found, err := s.d.Dossiers.Lookup(ctx, c.Param("code"))
+	r, err := s.d.Results.Download(c.Request.Context(), *s.principal(c), c.Param("code"))
 	if err != nil {
 		s.failErr(c, err)
 		return
 	}
-	d, err := s.d.Dossiers.Get(ctx, *s.principal(c), found.ID) // checks the user may see it
-	if err != nil {
-		s.failErr(c, err)
-		return
-	}
-	p, ok := s.d.Catalog.Procedure(d.ProcedureCode)
-	if !ok {
-		s.fail(c, http.StatusNotFound, s.t(s.lang(c), "err.no_procedure"))
-		return
-	}
-	doc, err := mock.NewResultDocument(d, p)
-	if err != nil {
-		s.failErr(c, err)
-		return
-	}
-	signed, err := s.d.Signer.SignContext(ctx, doc)
-	if err != nil {
-		s.failErr(c, err)
-		return
-	}
-	c.Header("Content-Disposition", `attachment; filename="`+doc.DocumentNumber+`.json"`)
-	c.IndentedJSON(http.StatusOK, signed)
+	c.Header("Content-Disposition", `attachment; filename="KQ-`+r.DossierCode+`.json"`)
+	c.Data(http.StatusOK, "application/json", r.Document)
 }
 
 type verifyData struct {
-	Checked bool
-	Valid   bool
-	Reason  string
-	Result  *mock.SignedResult
-	KeyID   string
+	Checked   bool
+	Result    *portal.ResultVerification
+	PublicKey string
+	Problem   string
 }
 
 func (s *server) verifyForm(c *gin.Context) {
 	d := &verifyData{}
-	if s.d.Signer != nil {
-		d.KeyID = s.d.Signer.KeyID()
+	if s.d.Results != nil {
+		d.PublicKey = s.d.Results.Signer.PublicKey()
 	}
 	v := s.newView(c, "verify.title", d)
 	v.Nav = "verify"
 	s.render(c, http.StatusOK, "verify", v)
 }
 
-// verify checks an uploaded e-result file against the portal's public key.
+// verify checks an uploaded or pasted e-result against the portal's key.
 func (s *server) verify(c *gin.Context) {
-	d := &verifyData{Checked: true}
-	v := s.newView(c, "verify.title", d)
-	v.Nav = "verify"
-	if s.d.Signer == nil {
-		s.fail(c, http.StatusNotImplemented, s.t(v.L, "err.no_results"))
+	l := s.lang(c)
+	if s.d.Results == nil {
+		s.fail(c, http.StatusNotImplemented, s.t(l, "err.no_results"))
 		return
 	}
-	d.KeyID = s.d.Signer.KeyID()
-	text := c.PostForm("result")
+	d := &verifyData{Checked: true, PublicKey: s.d.Results.Signer.PublicKey()}
+	v := s.newView(c, "verify.title", d)
+	v.Nav = "verify"
+	doc := []byte(strings.TrimSpace(c.PostForm("result")))
 	if fh, err := c.FormFile("file"); err == nil {
-		f, err := fh.Open()
-		if err == nil {
-			b, _ := io.ReadAll(io.LimitReader(f, MaxResultFileBytes+1))
+		if f, err := fh.Open(); err == nil {
+			doc, _ = io.ReadAll(io.LimitReader(f, MaxResultFileBytes+1))
 			_ = f.Close()
-			text = string(b)
 		}
 	}
-	var r mock.SignedResult
-	if len(text) > MaxResultFileBytes {
-		d.Reason = s.t(v.L, "verify.too_large")
-	} else if err := json.Unmarshal([]byte(text), &r); err != nil {
-		d.Reason = s.t(v.L, "verify.not_json")
-	} else if err := s.d.Signer.Verify(r); err != nil {
-		d.Reason = portal.ErrorMessage(err)
-		d.Result = &r
-	} else {
-		d.Valid, d.Result = true, &r
+	switch {
+	case len(doc) == 0:
+		d.Problem = s.t(l, "verify.not_json")
+	case len(doc) > MaxResultFileBytes:
+		d.Problem = s.t(l, "verify.too_large")
+	default:
+		d.Result = s.d.Results.VerifyDocument(doc)
 	}
 	s.render(c, http.StatusOK, "verify", v)
 }

@@ -53,8 +53,16 @@ func (s *server) officerDossier(c *gin.Context) {
 func (s *server) act(c *gin.Context) {
 	to := portal.Status(c.PostForm("to"))
 	note := strings.TrimSpace(c.PostForm("note"))
-	d, err := s.d.Dossiers.Act(c.Request.Context(), *s.principal(c), c.Param("id"), to, note)
+	ctx := c.Request.Context()
+	d, err := s.d.Dossiers.ActAssigned(ctx, *s.principal(c), c.Param("id"), to, note)
 	if err == nil {
+		if to == portal.StatusApproved && s.d.IssueResult != nil {
+			// The approval stands if issuing fails (signer down): the back
+			// office retries, as with the officer API.
+			if _, err := s.d.IssueResult(ctx, d.ID); err != nil {
+				s.log.WarnContext(ctx, "ui: e-result not issued at approval; the back office will retry", "dossier", d.Code, "error", err.Error())
+			}
+		}
 		redirect(c, "/officer/dossiers/"+d.ID, "acted")
 		return
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/portalsim/portalsim/portal/backoffice"
 	"github.com/portalsim/portalsim/portal/catalog"
 	"github.com/portalsim/portalsim/portal/faults"
-	"github.com/portalsim/portalsim/portal/mock"
 )
 
 //go:embed templates/*.html
@@ -32,10 +31,10 @@ var staticFS embed.FS
 //go:embed messages/*.json
 var messageFS embed.FS
 
-// AttachmentStore keeps attachment contents; *sqlite.DB implements it.
-type AttachmentStore interface {
-	AddAttachment(ctx context.Context, a *portal.Attachment, content []byte) error
-	AttachmentContent(ctx context.Context, dossierID, attachmentID string) ([]byte, *portal.Attachment, error)
+// IndicatorCounter tallies the Decision 766 indicators in the store;
+// *sqlite.DB implements it.
+type IndicatorCounter interface {
+	IndicatorCounts(ctx context.Context, p portal.Period, procedureCode string) ([]portal.IndicatorCounts, error)
 }
 
 // Deps is what the UI needs from the assembled portal. Auth, Dossiers and
@@ -48,20 +47,23 @@ type Deps struct {
 	Logger   *slog.Logger
 	// Simulator shows the development OTP on the login page.
 	Simulator bool
-	// Attachments stores uploads (the same store the API uses).
-	Attachments AttachmentStore
+	// Attachments checks and stores uploads.
+	Attachments *portal.AttachmentService
 	// Payments starts online fee payments; the gateway serves the page the
 	// citizen is redirected to.
 	Payments *portal.PaymentService
-	// Signer rebuilds and verifies signed e-results.
-	Signer *mock.Signer
+	// Results serves and verifies signed e-results.
+	Results *portal.ResultService
+	// IssueResult issues the e-result of a dossier an officer has just
+	// approved, as the officer API does; nil leaves it to the back office.
+	IssueResult func(ctx context.Context, dossierID string) (*portal.Dossier, error)
 	// BackOffice reports the simulated officers, for the dashboard.
 	BackOffice func() backoffice.Stats
 	// Faults is the fault injector the admin panel drives.
 	Faults *faults.Injector
-	// Indicators computes the Decision 766 report; when nil the dashboard
-	// tallies the most recent dossiers itself with portal.CountIndicators.
-	Indicators func(ctx context.Context, p portal.Period) (portal.IndicatorReport, error)
+	// Indicators tallies the indicators in the store; when nil the
+	// dashboard tallies the most recent dossiers with portal.CountIndicators.
+	Indicators IndicatorCounter
 }
 
 // Register mounts the UI's pages on r at "/" (and /static/ for assets).

@@ -1,10 +1,12 @@
-package ui
+package ui_test
 
 import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
 	"testing"
+
+	"github.com/portalsim/portalsim/portal/ui"
 )
 
 // uploadPDF posts a file to a requirement the way the form does.
@@ -15,7 +17,7 @@ func uploadPDF(t *testing.T, b *browser, dossierID, requirement, name string, co
 	}
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	_ = w.WriteField(CSRFField, b.csrf())
+	_ = w.WriteField(ui.CSRFField, b.csrf())
 	_ = w.WriteField("action", "upload")
 	fw, _ := w.CreateFormFile("file."+requirement, name)
 	_, _ = fw.Write(content)
