@@ -124,26 +124,7 @@ func TestHTMLReportWithoutOptionalSections(t *testing.T) {
 func TestWriteHTMLAndPlot(t *testing.T) {
 	dir := t.TempDir()
 	s := syntheticSummary(t)
-	// A small results.bin as the engine writes it: vegeta's gob stream.
-	f, err := os.Create(filepath.Join(dir, ResultsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := vegeta.NewEncoder(f)
-	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	for i := range 50 {
-		r := vegeta.Result{Attack: "synthetic", Seq: uint64(i), Code: 200, Method: "GET", URL: "http://127.0.0.1/api/v1/procedures",
-			Timestamp: start.Add(time.Duration(i) * 100 * time.Millisecond), Latency: time.Duration(5+i%7) * time.Millisecond}
-		if i%10 == 9 {
-			r.Code, r.Error = 503, "503 Service Unavailable"
-		}
-		if err := enc.Encode(&r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeResults(t, dir, 50)
 	if err := WriteSummary(dir, s); err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +157,31 @@ func TestWriteHTMLAndPlot(t *testing.T) {
 	}
 	if bytes.Contains(page, []byte(`href="journeys.jsonl"`)) {
 		t.Error("report.html links journeys.jsonl, which is not in the folder")
+	}
+}
+
+// writeResults writes n requests to dir/results.bin as the engine does:
+// vegeta's gob stream, every tenth a 503.
+func writeResults(t *testing.T, dir string, n int) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := vegeta.NewEncoder(f)
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		r := vegeta.Result{Attack: "synthetic", Seq: uint64(i), Code: 200, Method: "GET", URL: "http://127.0.0.1/api/v1/procedures",
+			Timestamp: start.Add(time.Duration(i) * 100 * time.Millisecond), Latency: time.Duration(5+i%7) * time.Millisecond}
+		if i%10 == 9 {
+			r.Code, r.Error = 503, "503 Service Unavailable"
+		}
+		if err := enc.Encode(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
