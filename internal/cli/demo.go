@@ -69,7 +69,7 @@ the dashboard moves. Prints the URLs and demo logins; runs until Ctrl-C.`,
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
 	f.StringVar(&o.dataDir, "data-dir", "", "directory for the database and keys (default: a new temporary directory)")
 	f.Float64Var(&o.speed, "speed", DefaultDemoSpeed, "simulated seconds per real second (1440: a day a minute)")
-	f.IntVar(&o.officers, "officers", 4, "number of simulated officers")
+	f.IntVar(&o.officers, "officers", -1, "simulated officers; default 0 without --load (every sample stays in its state for the class), 3 with --load (the queue flows)")
 	f.StringVar(&o.load, "load", "", "scenario file to replay gently in the background, e.g. scenarios/smoke.yaml")
 	f.Float64Var(&o.loadRate, "load-rate", DefaultLoadRate, "peak journeys per second of the background load")
 	f.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
@@ -91,7 +91,16 @@ func runDemo(ctx context.Context, env *Env, o demoOptions) error {
 	if o.loadRate <= 0 || o.loadRate > 20 {
 		return withExit(ExitUsage, fmt.Errorf("--load-rate %g must be above 0 and at most 20 journeys per second (demo load is gentle)", o.loadRate))
 	}
+	if o.officers < -1 {
+		return withExit(ExitUsage, fmt.Errorf("--officers %d must not be negative", o.officers))
+	}
 	var load *scenario.Scenario
+	if o.officers == -1 {
+		o.officers = 0
+		if o.load != "" {
+			o.officers = 3
+		}
+	}
 	if o.load != "" {
 		s, err := scenario.Load(o.load)
 		if err != nil {
@@ -113,14 +122,16 @@ func runDemo(ctx context.Context, env *Env, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Start(ctx); err != nil {
-		_ = a.Shutdown(context.Background())
-		return err
-	}
+	// Seed before the back office starts, so the samples are in place (and
+	// the open ones assigned to the demo officer) before anyone works.
 	seeded, err := SeedDemo(ctx, a, mock.CitizenID(0))
 	if err != nil {
 		_ = a.Shutdown(context.Background())
 		return fmt.Errorf("seed demo dossiers: %w", err)
+	}
+	if err := a.Start(ctx); err != nil {
+		_ = a.Shutdown(context.Background())
+		return err
 	}
 	printDemoBanner(env, a, dataDir, seeded, o)
 
@@ -248,6 +259,11 @@ func SeedDemo(ctx context.Context, a *app.App, citizenID string) ([]*portal.Doss
 		steps := demoPath(target)
 		for _, st := range steps {
 			switch {
+			case st == portal.StatusSubmitted && target == portal.StatusSubmitted:
+				if d, err = svc.Submit(ctx, citizen, d.ID); err == nil {
+					// Keep it for the trainer's officer, not the simulated ones.
+					d, err = svc.Claim(ctx, officer, d.ID)
+				}
 			case st == portal.StatusSubmitted && d.Status == portal.StatusDraft:
 				d, err = svc.Submit(ctx, citizen, d.ID)
 			case st == portal.StatusWithdrawn:
@@ -263,6 +279,8 @@ func SeedDemo(ctx context.Context, a *app.App, citizenID string) ([]*portal.Doss
 				d, err = svc.Act(ctx, officer, d.ID, st, "Đề nghị bổ sung bản chụp rõ nét của giấy tờ")
 			case st == portal.StatusRejected:
 				d, err = svc.Act(ctx, officer, d.ID, st, "Người yêu cầu không thuộc đối tượng được hưởng")
+			case st == portal.StatusResultIssued:
+				d, err = a.Results.Issue(ctx, officer, d.ID) // signed and stored, downloadable
 			default:
 				d, err = svc.Act(ctx, officer, d.ID, st, "")
 			}
@@ -328,7 +346,7 @@ func printDemoBanner(env *Env, a *app.App, dataDir string, seeded []*portal.Doss
 	} else {
 		fmt.Fprintf(&b, "sample dossiers: kept from the existing data\n")
 	}
-	fmt.Fprintf(&b, "clock: %g× real time   data: %s\n", o.speed, filepath.Clean(dataDir))
+	fmt.Fprintf(&b, "clock: %g× real time   simulated officers: %d   data: %s\n", o.speed, o.officers, filepath.Clean(dataDir))
 	if o.load != "" {
 		fmt.Fprintf(&b, "background load: %s at up to %g journeys/s\n", o.load, o.loadRate)
 	}

@@ -48,6 +48,12 @@ func TestSeedDemoPutsADossierInEveryState(t *testing.T) {
 	if strings.Join(path, " ") != want || done.Rating != 5 || done.OwnerID != mock.CitizenID(0) {
 		t.Errorf("completed sample: history %v rating %d owner %s; want %s, rated 5, the demo citizen's", path, done.Rating, done.OwnerID, want)
 	}
+	if got[portal.StatusSubmitted].AssigneeID != DemoOfficerID {
+		t.Errorf("submitted sample is assigned to %q, want the demo officer (so simulated officers leave it)", got[portal.StatusSubmitted].AssigneeID)
+	}
+	if _, err := a.Results.Download(ctx, admin, got[portal.StatusResultIssued].Code); err != nil {
+		t.Errorf("result_issued sample has no downloadable e-result: %v", err)
+	}
 	// A second seed keeps the existing data.
 	again, err := SeedDemo(ctx, a, mock.CitizenID(0))
 	if err != nil || len(again) != 0 {
@@ -113,6 +119,7 @@ func TestDemoRefusesBadFlags(t *testing.T) {
 		{"demo", "--speed", "0"},
 		{"demo", "--load-rate", "500"},
 		{"demo", "--load", "no-such-scenario.yaml"},
+		{"demo", "--officers", "-2"},
 	} {
 		var stdout, stderr lockedBuffer
 		env := &Env{Ctx: context.Background(), Args: args, Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
