@@ -26,5 +26,5 @@ fmt: ## gofmt every file
 run: build ## the main job: replay the weekday scenario against the embedded portal
 	$(BIN) run scenarios/weekday.yaml
 
-bench: ## benchmarks and side-by-side ratios (see BENCHMARKS.md)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## Go benchmarks + side-by-side ratios, raw output in results/bench-<time>/ (see BENCHMARKS.md)
+	GO=$(GO) ./bench/run.sh

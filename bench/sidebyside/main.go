@@ -110,9 +110,14 @@ type row struct {
 	A        sample  `json:"subject_value"`
 	B        sample  `json:"baseline_value"`
 	Ratio    float64 `json:"ratio"`
-	Target   string  `json:"target"`
-	Met      bool    `json:"met"`
-	Note     string  `json:"note,omitempty"`
+	// RatioText replaces the printed ratio where a difference says more
+	// (memory growth in MB).
+	RatioText string `json:"ratio_text,omitempty"`
+	Target    string `json:"target"`
+	Met       bool   `json:"met"`
+	// Verdict overrides met/MISSED (e.g. "incomplete").
+	Verdict string `json:"verdict,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 func run(ctx context.Context, o options, w io.Writer) error {
@@ -187,23 +192,34 @@ func run(ctx context.Context, o options, w io.Writer) error {
 }
 
 func printRow(w io.Writer, r row) {
-	fmt.Fprintf(w, "%-34s %s: %s   %s: %s   ratio %.2f (target %s: %s)\n", r.Pair,
-		r.Subject, r.A.format(r.Unit), r.Baseline, r.B.format(r.Unit), r.Ratio, r.Target, metWord(r.Met))
+	fmt.Fprintf(w, "%-34s %s: %s   %s: %s   ratio %s (target %s: %s)\n", r.Pair,
+		r.Subject, r.A.format(r.Unit), r.Baseline, r.B.format(r.Unit), r.ratio(), r.Target, r.verdict())
 	if r.Note != "" {
 		fmt.Fprintf(w, "%-34s %s\n", "", r.Note)
 	}
 }
 
 func printTable(w io.Writer, rows []row) {
-	fmt.Fprintln(w, "| Pair | portalsim | baseline | ratio | target | |")
+	fmt.Fprintln(w, "| Pair | portalsim side | baseline side | ratio | target | |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f | %s | %s |\n", r.Pair, r.A.format(r.Unit), r.B.format(r.Unit), r.Ratio, r.Target, metWord(r.Met))
+		fmt.Fprintf(w, "| %s | %s: %s | %s: %s | %s | %s | %s |\n", r.Pair, r.Subject, r.A.format(r.Unit),
+			r.Baseline, r.B.format(r.Unit), r.ratio(), r.Target, r.verdict())
 	}
 }
 
-func metWord(ok bool) string {
-	if ok {
+func (r row) ratio() string {
+	if r.RatioText != "" {
+		return r.RatioText
+	}
+	return fmt.Sprintf("%.2f", r.Ratio)
+}
+
+func (r row) verdict() string {
+	switch {
+	case r.Verdict != "":
+		return r.Verdict
+	case r.Met:
 		return "met"
 	}
 	return "MISSED"
