@@ -19,7 +19,8 @@ func TestShippedScenariosRender(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no shipped scenarios: %v", err)
 	}
-	answer := []byte(`{"challenge_id":"c-1","dev_otp":"123456","token":"tok","id":"d-1","code":"H01.1-260101-0001","status":"submitted","items":[{"code":"1.001193"}]}`)
+	answer := []byte(`{"challenge_id":"c-1","dev_otp":"123456","token":"tok","id":"d-1","code":"H01.1-260101-0001","status":"submitted","items":[{"code":"1.001193"}],` +
+		`"confirm_url":"/gateway/pay/pay_1/confirm?sig=x","payment_status":"paid","group_id":"g_1","members":[{"id":"d-1"},{"id":"d-2"}]}`)
 	for _, file := range files {
 		s, err := scenario.Load(file)
 		if err != nil {
