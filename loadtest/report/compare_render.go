@@ -155,7 +155,11 @@ func CompareHTML(w io.Writer, c *Comparison) error {
 				n = *ch.New
 			}
 			label := strings.TrimSuffix(strings.TrimPrefix(ch.Metric, "step("), ").p95")
-			bars = append(bars, barRow{Label: label, Values: []float64{b, n}, Note: fmt.Sprintf("%s → %s ms  %s", num(b), num(n), ch.Verdict)})
+			verdict := string(ch.Verdict)
+			if ch.Note != "" {
+				verdict = "not judged (few requests)"
+			}
+			bars = append(bars, barRow{Label: label, Values: []float64{b, n}, Note: fmt.Sprintf("%s → %s ms  %s", num(b), num(n), verdict)})
 		}
 	}
 	view.Chart = barChart{Title: "Service time p95 per step, base vs new (ms)", Unit: " ms",
