@@ -37,7 +37,7 @@ func (a *App) wireCitizenServices() error {
 	}
 	gateway, err := mock.NewGateway(mock.GatewayConfig{
 		Secret: secret, Prefix: "/gateway", Delay: cfg.PaymentDelay, FailureRate: cfg.PaymentFailureRate,
-		Logger: a.Logger, CallbackURL: "http://" + inProcessHost + CallbackPath,
+		Logger: a.Logger, CallbackURL: "http://" + inProcessHost + CallbackPath, Faults: a.Faults,
 		Client: &http.Client{Timeout: 5 * time.Second, Transport: inProcessTransport{app: a, next: http.DefaultTransport}},
 	})
 	if err != nil {
