@@ -172,7 +172,7 @@ func TestBrowserJourney(t *testing.T) {
 
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	ctx, cancel := context.WithTimeout(browser, 150*time.Second) // a hang guard; the journey takes ~20–45 s
 	defer cancel()
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatal(err)

@@ -298,6 +298,14 @@ func (s *server) dossier(c *gin.Context) {
 	pg.Submitted = c.Query("notice") == "submitted"
 	v := s.newView(c, "dossier.title", pg)
 	v.Nav = "mine"
+	// Back from the payment gateway: say how it went (the dossier's
+	// payment status follows when the gateway's signed notice arrives).
+	switch c.Query("status") {
+	case portal.PaymentPaid:
+		v.Notice = "notice.paid"
+	case portal.PaymentFailed:
+		v.Error = s.t(v.L, "payment.failed")
+	}
 	s.render(c, http.StatusOK, "dossier", v)
 }
 

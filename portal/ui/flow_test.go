@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/portal/app"
@@ -380,5 +381,76 @@ func TestAdminTurnsAFaultOnAndOff(t *testing.T) {
 	admin.post("/admin/faults/clear", url.Values{"target": {faults.Population}}, true)
 	if fs := p.App.Faults.List(); len(fs) != 0 {
 		t.Fatalf("faults after clear: %+v", fs)
+	}
+}
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+
+// TestPayThroughTheGateway pays a fee on the mock gateway's page and
+// submits once the gateway's signed notice has marked the fee paid.
+func TestPayThroughTheGateway(t *testing.T) {
+	p := newTestPortal(t)
+	citizen := p.browser(t)
+	citizen.login(mock.CitizenID(4))
+	const code = "1.004194" // temporary residence registration: 7,000 ₫ online
+	_, _, h := citizen.post("/procedures/"+code+"/start", nil, true)
+	m := dossierPath.FindStringSubmatch(h.Get("Location"))
+	if m == nil {
+		t.Fatalf("start: %q", h.Get("Location"))
+	}
+	id := m[1]
+	if _, form, _ := citizen.get("/dossiers/" + id + "/edit"); !strings.Contains(form, `id="pay"`) || !strings.Contains(form, "7.000 ₫") {
+		t.Fatal("the form of a procedure with a fee offers no payment")
+	}
+	proc, _ := p.App.Catalog.Procedure(code)
+	person, _ := p.App.Population.Person(t.Context(), mock.CitizenID(4))
+	values := url.Values{}
+	for k, v := range catalog.SampleForm(proc, person, p.App.Dossiers.Clock.Now()) {
+		values.Set("field."+k, v)
+	}
+	values.Set("action", "pay")
+	code303, _, h := citizen.post("/dossiers/"+id+"/edit", values, true)
+	gateway := h.Get("Location")
+	if code303 != http.StatusSeeOther || !strings.HasPrefix(gateway, "/gateway/pay/") {
+		t.Fatalf("pay: %d to %q, want a redirect to the gateway", code303, gateway)
+	}
+	status, page, _ := citizen.get(gateway)
+	action := formAction.FindStringSubmatch(page)
+	if status != http.StatusOK || action == nil {
+		t.Fatalf("gateway page: %d", status)
+	}
+	confirm := url.Values{"action": {"pay"}}
+	for _, hm := range hiddenInput.FindAllStringSubmatch(page, -1) {
+		confirm.Set(hm[1], strings.ReplaceAll(hm[2], "&amp;", "&"))
+	}
+	_, _, h = citizen.post(action[1], confirm, false)
+	back := h.Get("Location")
+	if !strings.HasPrefix(back, "/dossiers/"+id) || !strings.Contains(back, "status=paid") {
+		t.Fatalf("gateway returned to %q", back)
+	}
+	if _, page, _ := citizen.get(back); !strings.Contains(page, "Thanh toán thành công") {
+		t.Error("the dossier page does not say the payment was made")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d, err := p.App.Dossiers.Get(t.Context(), portal.Principal{Role: portal.RoleAdmin}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.PaymentStatus == portal.PaymentPaid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fee still %s 5 s after paying", d.PaymentStatus)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	values.Set("action", "submit")
+	if code, _, h := citizen.post("/dossiers/"+id+"/edit", values, true); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=submitted") {
+		t.Fatalf("submit after paying: %d %q", code, h.Get("Location"))
+	}
+	if _, page, _ := citizen.get("/dossiers/" + id); !strings.Contains(page, "Đã thanh toán") {
+		t.Error("the dossier page does not show the fee as paid")
 	}
 }
