@@ -3,6 +3,7 @@ package journey
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,8 @@ func TestShippedScenariosRender(t *testing.T) {
 		t.Fatalf("no shipped scenarios: %v", err)
 	}
 	answer := []byte(`{"challenge_id":"c-1","dev_otp":"123456","token":"tok","id":"d-1","code":"H01.1-260101-0001","status":"submitted","items":[{"code":"1.001193"}],` +
-		`"confirm_url":"/gateway/pay/pay_1/confirm?sig=x","payment_status":"paid","group_id":"g_1","members":[{"id":"d-1"},{"id":"d-2"}]}`)
+		`"confirm_url":"/gateway/pay/pay_1/confirm?sig=x","payment_status":"paid","group_id":"g_1","members":[{"id":"d-1"},{"id":"d-2"}],` +
+		`"fee":8000,"redirect_url":"/gateway/pay/pay_1?sig=x"}`)
 	for _, file := range files {
 		s, err := scenario.Load(file)
 		if err != nil {
@@ -56,7 +58,11 @@ func TestShippedScenariosRender(t *testing.T) {
 				if e := s.Journeys[in.Journey()].Steps[a.StepIndex].Expect; len(e) > 0 {
 					status = e[0]
 				}
-				in.Handle(Response{Status: status, Body: answer, At: time.Now()})
+				body := answer
+				if pl := s.Journeys[in.Journey()].Steps[a.StepIndex].Poll; pl != nil {
+					body = pollAnswer(t, answer, pl)
+				}
+				in.Handle(Response{Status: status, Body: body, At: time.Now()})
 			}
 			if o := in.Outcome(); o.Kind != Completed && o.Kind != Abandoned {
 				t.Errorf("%s: %s %s: %+v", file, in.Journey(), in.Procedure(), o)
@@ -66,6 +72,30 @@ func TestShippedScenariosRender(t *testing.T) {
 			t.Errorf("%s: %d of %d mix entries ran", file, len(seen), len(s.Mix))
 		}
 	}
+}
+
+// pollAnswer is the canned answer with the poll's field at its first
+// awaited value, so that a poll (e.g. a dossier's status reaching a
+// decision) ends at once.
+func pollAnswer(t *testing.T, answer []byte, pl *scenario.Poll) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(answer, &m); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(pl.Until.Path, ".#|@*?") {
+		t.Fatalf("poll path %q: the canned answer only sets top-level fields", pl.Until.Path)
+	}
+	var v any = pl.Until.In[0]
+	if v == "true" || v == "false" {
+		v = v == "true" // a JSON boolean such as a verification's valid
+	}
+	m[pl.Until.Path] = v
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // smoke runs every real procedure of the catalogue.
