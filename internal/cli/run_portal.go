@@ -44,6 +44,7 @@ type portalWatcher struct {
 	start  time.Time
 	stop   chan struct{}
 	done   chan struct{}
+	once   sync.Once
 
 	mu      sync.Mutex
 	samples []metrics.PortalSample
@@ -165,11 +166,16 @@ func metricValue(m *dto.Metric) float64 {
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
+// stopSampling ends the periodic scrapes; it may be called more than once.
+func (w *portalWatcher) stopSampling() {
+	w.once.Do(func() { close(w.stop) })
+	<-w.done
+}
+
 // finish stops sampling, takes a last sample and the indicators, and
 // returns summary.json's portal section; nil when nothing was scraped.
 func (w *portalWatcher) finish(ctx context.Context) *metrics.Portal {
-	close(w.stop)
-	<-w.done
+	w.stopSampling()
 	w.sample(ctx)
 	p := &metrics.Portal{Source: w.base}
 	if body, err := w.get(ctx, "/api/v1/indicators"); err != nil {
