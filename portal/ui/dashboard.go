@@ -14,12 +14,12 @@ import (
 )
 
 // Dashboard stream settings: one event a second, indicators every three,
-// and each stream ends before the server's write timeout (the browser's
-// EventSource reconnects by itself).
+// and each stream ends before the request timeout and the server's write
+// timeout (the browser's EventSource reconnects by itself).
 const (
 	dashboardTick        = time.Second
 	indicatorEvery       = 3
-	dashboardStreamLimit = 45 * time.Second
+	dashboardStreamLimit = 25 * time.Second // under the portal's 30 s request timeout
 	// maxIndicatorDossiers bounds the fallback indicator tally to the most
 	// recent dossiers, so a big store does not stall the dashboard.
 	maxIndicatorDossiers = 2000

@@ -160,6 +160,9 @@ func TestVietnameseByDefaultEnglishRemembered(t *testing.T) {
 	if _, body, _ := b.get("/lookup?lang=vi"); !strings.Contains(body, `<html lang="vi">`) {
 		t.Fatal("could not switch back to Vietnamese")
 	}
+	if _, body, _ := b.get("/lookup?code=ABC-1&notice=saved"); !strings.Contains(body, `href="/lookup?code=ABC-1&amp;lang=en"`) {
+		t.Error("the language switch drops the page's query")
+	}
 }
 
 func TestSearchIgnoresDiacritics(t *testing.T) {

@@ -188,12 +188,27 @@ type view struct {
 	User      *portal.Principal
 	CSRF      string
 	Simulator bool
-	Path      string // current path and query, for the language switch
-	Nav       string // active menu entry
-	Notice    string // a message key shown as a success banner
-	Error     string // a message shown as an error banner
+	Path      string     // current path
+	query     url.Values // current query without lang and notice, for the language switch
+	Nav       string     // active menu entry
+	Notice    string     // a message key shown as a success banner
+	Error     string     // a message shown as an error banner
 	Fields    []fieldProblem
 	Data      any
+}
+
+// LangURL returns this page in another language, keeping its query.
+func (v *view) LangURL(lang string) template.URL {
+	q := url.Values{}
+	for k, vs := range v.query {
+		q[k] = vs
+	}
+	q.Set("lang", lang)
+	p := v.Path
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		p = "/" // never a link to another host
+	}
+	return template.URL((&url.URL{Path: p, RawQuery: q.Encode()}).String())
 }
 
 // fieldProblem is one entry of an error summary, linked to its field.
@@ -298,6 +313,12 @@ func (s *server) newView(c *gin.Context, titleKey string, data any) *view {
 	l := s.lang(c)
 	v := &view{L: l, Title: s.t(l, titleKey), User: s.principal(c), CSRF: s.csrfToken(c),
 		Simulator: s.d.Simulator, Path: c.Request.URL.Path, Data: data}
+	if c.Request.Method == http.MethodGet {
+		q := c.Request.URL.Query()
+		q.Del("lang")
+		q.Del("notice")
+		v.query = q
+	}
 	if n := c.Query("notice"); n != "" {
 		if _, ok := s.messages[l]["notice."+n]; ok {
 			v.Notice = "notice." + n
