@@ -25,6 +25,7 @@ type capacityOptions struct {
 	stepDuration, warmup, limit time.Duration
 	drain                       time.Duration
 	out, format                 string
+	freshPortal                 bool
 }
 
 // newCapacityCmd is `portalsim capacity`: the highest constant journey
@@ -49,10 +50,14 @@ Each step is a warm-up (an engine run of --warmup whose journeys keep
 running while the step is measured, left out of the figures) followed by
 the measured run of --step-duration, plus up to --drain (default: the
 scenario's) for the journeys still in flight; journeys unfinished then
-count as failed, so the drain must cover the scenario's longest journeys. All steps share one target: by default one
-embedded portal (fresh database under the results folder) that keeps its
-data from step to step, as a real deployment would; the warm-up lets each
-new rate settle.
+count as failed, so the drain must cover the scenario's longest journeys.
+
+All steps share one target: by default one embedded portal (fresh
+database under the results folder) that keeps its data from step to
+step, as a real deployment would; the warm-up lets each new rate settle.
+--fresh-portal starts a new one for every step instead: use it when the
+portal's accelerated clock makes the scenario's dates go stale over a
+long search (its simulated clock restarts with each portal).
 
 Output: the maximum sustainable rate, the knee (first rate whose p95 is
 more than twice the lowest rate's), the first SLO that broke and by how
@@ -67,7 +72,7 @@ capacity.html.
 Exit codes: 0 a rate met every SLO; 1 an error, an interrupted search,
 or no rate met the SLOs (the folder is still written).`,
 		Example: `  portalsim capacity scenarios/weekday.yaml
-  portalsim capacity scenarios/weekday.yaml --min 2 --max 200 --step-duration 30s --max-time 10m
+  portalsim capacity scenarios/weekday.yaml --min 2 --max 200 --warmup 20s --drain 90s --max-time 15m --fresh-portal
   portalsim capacity scenarios/smoke.yaml --target http://127.0.0.1:8080 --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,6 +97,7 @@ or no rate met the SLOs (the folder is still written).`,
 	f.DurationVar(&o.drain, "drain", 0, "how long each step's journeys may finish after its arrivals stop (default: the scenario's drain); journeys unfinished then count as failed")
 	f.DurationVar(&o.limit, "max-time", o.limit, "hard bound on the whole search")
 	f.Var(shareIn(&o.precision, false, false), "precision", "stop bisecting when the bounds are this close, relative (`P`: 0.05 or 5%)")
+	f.BoolVar(&o.freshPortal, "fresh-portal", false, "start a new embedded portal (empty database, simulated clock restarted) for every step instead of one for all")
 	f.StringVar(&o.out, "out", o.out, "folder for run folders")
 	f.StringVar(&o.format, "format", o.format, "output `format`: text or json (the capacity object)")
 	return cmd
@@ -128,10 +134,21 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 		progress = env.Stderr
 	}
 
-	target, label, note := s.Target, s.Target, "external target: CPU figures are the load generator's alone"
-	var officerQueue func() (int, float64)
-	if embedded {
-		portal, stop, err := startEmbeddedPortal(ctx, dir, s)
+	steps := capacity.EngineSteps{Scenario: s, BaseURL: s.Target, StepDuration: o.stepDuration, Warmup: o.warmup, Drain: o.drain}
+	label, note := s.Target, "external target: CPU figures are the load generator's alone"
+	switch {
+	case embedded && o.freshPortal:
+		label = "a fresh embedded portal per step"
+		note = "embedded portal, a fresh one (empty database, clock restarted) for every step, in the generator's process: CPU figures are both together"
+		steps.NewTarget = func(ctx context.Context, step int) (capacity.StepTarget, error) {
+			p, stop, err := startEmbeddedPortal(ctx, dir, fmt.Sprintf("portal-step%d", step), s)
+			if err != nil {
+				return capacity.StepTarget{}, err
+			}
+			return capacity.StepTarget{BaseURL: p.URL(), Label: p.URL() + " (embedded, fresh for this step)", OfficerQueue: officerQueue(p, s), Close: stop}, nil
+		}
+	case embedded:
+		p, stop, err := startEmbeddedPortal(ctx, dir, "portal", s)
 		if err != nil {
 			return err
 		}
@@ -140,18 +157,11 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 				fmt.Fprintln(env.Stderr, "portalsim: embedded portal shutdown:", err)
 			}
 		}()
-		target = portal.URL()
-		label = target + " (embedded)"
+		steps.BaseURL, steps.OfficerQueue = p.URL(), officerQueue(p, s)
+		label = p.URL() + " (embedded)"
 		note = "embedded portal, one for all steps, in the generator's process: CPU figures are both together"
-		if pool := portal.BackOffice; pool != nil && s.Portal.Officers > 0 {
-			officerQueue = func() (int, float64) {
-				st := pool.Stats()
-				return st.Waiting, st.Utilisation
-			}
-		}
 	}
-
-	steps := capacity.EngineSteps{Scenario: s, BaseURL: target, Label: label, StepDuration: o.stepDuration, Warmup: o.warmup, Drain: o.drain, OfficerQueue: officerQueue}
+	steps.Label = label
 	run, err := capacity.NewEngineStepRunner(steps)
 	if err != nil {
 		return err
@@ -202,16 +212,29 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 	return nil
 }
 
-// startEmbeddedPortal starts one portal for the whole search, with its
-// database under the results folder and its log in portal.log; stop shuts
-// it down (draining requests for up to 10 s) and closes the log.
-func startEmbeddedPortal(ctx context.Context, dir string, s *scenario.Scenario) (portal *app.App, stop func() error, err error) {
-	logFile, err := os.Create(filepath.Join(dir, "portal.log"))
+// officerQueue reads the embedded portal's back-office queue, or is nil
+// when the scenario runs no officers.
+func officerQueue(p *app.App, s *scenario.Scenario) func() (int, float64) {
+	pool := p.BackOffice
+	if pool == nil || s.Portal.Officers <= 0 {
+		return nil
+	}
+	return func() (int, float64) {
+		st := pool.Stats()
+		return st.Waiting, st.Utilisation
+	}
+}
+
+// startEmbeddedPortal starts an embedded portal with its data in
+// dir/name and its log in dir/name.log; stop shuts it down (draining
+// requests for up to 10 s) and closes the log.
+func startEmbeddedPortal(ctx context.Context, dir, name string, s *scenario.Scenario) (portal *app.App, stop func() error, err error) {
+	logFile, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("create portal log: %w", err)
 	}
 	portal, err = app.New(app.Config{
-		Addr: "127.0.0.1:0", DataDir: filepath.Join(dir, "portal"), Simulator: true,
+		Addr: "127.0.0.1:0", DataDir: filepath.Join(dir, name), Simulator: true,
 		Speed: s.Portal.Speed, Officers: s.Portal.Officers, MaxInFlight: s.Portal.MaxInFlight,
 		Logger: slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})

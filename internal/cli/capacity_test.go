@@ -131,3 +131,29 @@ func TestCapacityRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCapacityFreshEmbeddedPortalPerStep runs two short steps of the smoke
+// scenario, each against its own new embedded portal.
+func TestCapacityFreshEmbeddedPortalPerStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the embedded portal twice")
+	}
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "capacity", "../../scenarios/smoke.yaml", "--out", out, "--fresh-portal",
+		"--min", "1", "--max", "2", "--step-duration", "1s", "--warmup", "0s", "--max-time", "1m")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s\nstdout %s", code, stderr, stdout)
+	}
+	dir := onlyDir(t, out)
+	for _, name := range []string{"portal-step1", "portal-step2", "portal-step1.log"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "portal")); err == nil {
+		t.Error("a shared portal was started besides the per-step ones")
+	}
+	if !strings.Contains(stdout, "MAX SUSTAINABLE RATE: 2 journeys/s (a lower bound") || !strings.Contains(stdout, "(embedded, fresh for this step)") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}

@@ -46,6 +46,18 @@ type EngineSteps struct {
 	// dossiers waiting for an officer and the officers' utilisation (the
 	// embedded portal's pool statistics).
 	OfficerQueue func() (waiting int, utilisation float64)
+	// NewTarget, when set, makes a fresh target for every step (e.g. a new
+	// embedded portal); it replaces BaseURL and OfficerQueue, and the
+	// runner closes the target after the step.
+	NewTarget func(ctx context.Context, step int) (StepTarget, error)
+}
+
+// StepTarget is the target of one step.
+type StepTarget struct {
+	BaseURL, Label string
+	OfficerQueue   func() (waiting int, utilisation float64)
+	// Close releases the target after the step (may be nil).
+	Close func() error
 }
 
 // StepEstimate is how long one step may take: warm-up, measured window and
@@ -110,18 +122,36 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		label = c.BaseURL
 	}
 	var index int64
-	return func(ctx context.Context, rate float64) (StepResult, error) {
+	return func(ctx context.Context, rate float64) (_ StepResult, err error) {
 		if !(rate > 0) {
 			return StepResult{}, fmt.Errorf("rate %v must be positive", rate)
 		}
 		index++
+		target := StepTarget{BaseURL: c.BaseURL, Label: label, OfficerQueue: c.OfficerQueue}
+		if c.NewTarget != nil {
+			t, terr := c.NewTarget(ctx, int(index))
+			if terr != nil {
+				return StepResult{}, fmt.Errorf("target: %w", terr)
+			}
+			if t.Close != nil {
+				defer func() {
+					if cerr := t.Close(); cerr != nil && err == nil {
+						err = fmt.Errorf("close target: %w", cerr)
+					}
+				}()
+			}
+			if t.Label == "" {
+				t.Label = t.BaseURL
+			}
+			target = t
+		}
 		arrival := scenario.Arrival{Profile: scenario.ProfileConstant, Process: s.Arrival.Process, Rate: rate}
 		config := func(p *journey.Plan, d, drain time.Duration, seed int64) engine.Config {
 			return engine.Config{
 				Scenario: s.Name, Description: s.Description, Scale: s.Scale,
 				Plan:    p,
 				Start:   func(id uint64, rng *rand.Rand) engine.Journey { return p.Start(id, rng) },
-				BaseURL: c.BaseURL, Arrival: arrival, Duration: d, Drain: drain, Seed: seed,
+				BaseURL: target.BaseURL, Arrival: arrival, Duration: d, Drain: drain, Seed: seed,
 				HTTP: s.HTTP, Transport: c.Transport,
 			}
 		}
@@ -153,13 +183,13 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		}
 		var queue *OfficerQueue
 		measureStart := time.Now()
-		if c.OfficerQueue != nil {
-			w, _ := c.OfficerQueue()
+		if target.OfficerQueue != nil {
+			w, _ := target.OfficerQueue()
 			queue = &OfficerQueue{WaitingStart: w}
 		}
 		sum, err := engine.Run(ctx, measureCfg)
 		if queue != nil {
-			queue.WaitingEnd, queue.Utilisation = c.OfficerQueue()
+			queue.WaitingEnd, queue.Utilisation = target.OfficerQueue()
 			if secs := time.Since(measureStart).Seconds(); secs > 0 {
 				queue.GrowthPerS = float64(queue.WaitingEnd-queue.WaitingStart) / secs
 			}
@@ -177,7 +207,7 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		if sum == nil {
 			return StepResult{}, errors.New("measured run returned no summary")
 		}
-		sum.Target = label
+		sum.Target = target.Label
 		report.Evaluate(sum, slos)
 
 		requests := sum.Requests.Count + sum.Requests.Interrupted

@@ -146,3 +146,33 @@ func TestEngineStepRunnerErrors(t *testing.T) {
 		t.Error("a scenario without SLOs accepted: every rate would pass")
 	}
 }
+
+func TestEngineStepRunnerFreshTargetPerStep(t *testing.T) {
+	var opened, closed []string
+	run, err := NewEngineStepRunner(EngineSteps{
+		Scenario: slotScenario(t, "http://127.0.0.1:1", "uniform"), StepDuration: 300 * time.Millisecond, Warmup: 100 * time.Millisecond,
+		NewTarget: func(ctx context.Context, step int) (StepTarget, error) {
+			srv, _ := slotServer(t, 4, time.Millisecond)
+			opened = append(opened, srv.URL)
+			return StepTarget{BaseURL: srv.URL, Label: fmt.Sprintf("step %d", step), Close: func() error {
+				closed = append(closed, srv.URL)
+				return nil
+			}}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rate := range []float64{10, 20} {
+		res, err := run(context.Background(), rate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("step %d", i+1); res.Summary.Target != want || res.Summary.Requests.Count == 0 || res.Summary.Requests.Errors != 0 {
+			t.Errorf("step %d: target %q, %d requests, %d errors; want %q and clean requests", i+1, res.Summary.Target, res.Summary.Requests.Count, res.Summary.Requests.Errors, want)
+		}
+	}
+	if len(opened) != 2 || opened[0] == opened[1] || len(closed) != 2 || closed[1] != opened[1] {
+		t.Errorf("opened %v closed %v: want a new target per step, each closed after it", opened, closed)
+	}
+}
