@@ -176,8 +176,21 @@ func runScenario(ctx context.Context, env *Env, path string, o runOptions, seedS
 	if !o.quiet {
 		fmt.Fprintf(env.Stdout, "running %s against %s for %s (+ up to %s drain), results in %s\n", s.Name, label, s.Duration.D(), s.Drain.D(), dir)
 	}
+	var schedule *faultSchedule
+	if len(s.Faults) > 0 {
+		if schedule, err = startFaults(ctx, target, s.Faults, env.Stderr); err != nil {
+			return err
+		}
+		defer schedule.stop()
+	}
 	sum, runErr := engine.Run(ctx, cfg)
 	progress.done()
+	if schedule != nil {
+		runErr = errors.Join(runErr, schedule.stop())
+		if sum != nil {
+			sum.Faults = schedule.records(sum.StartedAt)
+		}
+	}
 	if sum == nil {
 		return fmt.Errorf("run %s: %w", s.Name, runErr)
 	}

@@ -54,6 +54,10 @@ type Summary struct {
 	// Capacity is filled by the capacity command only.
 	Capacity json.RawMessage `json:"capacity,omitempty"`
 
+	// Faults is the scenario's fault schedule as the run applied it to the
+	// target portal through its admin API (absent without faults).
+	Faults []FaultRecord `json:"faults,omitempty"`
+
 	// Version is the portalsim version that ran, Machine where it ran; both
 	// are set by the run command (absent in summaries written before them).
 	Version string   `json:"portalsim_version,omitempty"`
@@ -62,6 +66,28 @@ type Summary struct {
 	// the run (scraped from its /metrics and /api/v1/indicators); absent
 	// for other targets or when nothing could be scraped.
 	Portal *Portal `json:"portal,omitempty"`
+}
+
+// FaultRecord is one fault of the scenario's schedule as the run applied it.
+type FaultRecord struct {
+	Dependency string `json:"dependency,omitempty"`
+	Route      string `json:"route,omitempty"`
+	// Targets are the portal's fault targets: the dependency, or
+	// "METHOD /pattern" for each method of the route.
+	Targets   []string `json:"targets"`
+	Outage    bool     `json:"outage,omitempty"`
+	ErrorRate float64  `json:"error_rate,omitempty"`
+	LatencyMS float64  `json:"latency_ms,omitempty"`
+	// StartS and EndS bound the window in seconds since started_at; Start
+	// and End are the same instants on the wall clock, the portal's
+	// fault clock.
+	StartS float64   `json:"start_s"`
+	EndS   float64   `json:"end_s"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	// AppliedAt is when the portal accepted the fault; absent when the run
+	// ended before it was sent.
+	AppliedAt *time.Time `json:"applied_at,omitempty"`
 }
 
 // Machine describes the computer that generated the load (and, for the
