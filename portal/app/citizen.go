@@ -38,7 +38,7 @@ func (a *App) wireCitizenServices() error {
 	gateway, err := mock.NewGateway(mock.GatewayConfig{
 		Secret: secret, Prefix: "/gateway", Delay: cfg.PaymentDelay, FailureRate: cfg.PaymentFailureRate,
 		Logger: a.Logger, CallbackURL: "http://" + inProcessHost + CallbackPath, Faults: a.Faults,
-		Client: &http.Client{Timeout: 5 * time.Second, Transport: inProcessTransport{app: a, next: http.DefaultTransport}},
+		Client: &http.Client{Timeout: 5 * time.Second, Transport: inProcessTransport{app: a, next: notificationTransport()}},
 	})
 	if err != nil {
 		return err
@@ -61,6 +61,16 @@ func (a *App) wireCitizenServices() error {
 // (tests, the journey checker) still gets its payment notifications,
 // through the whole middleware chain but without a socket.
 const inProcessHost = "portal.internal"
+
+// notificationTransport is the gateway's own connection pool, without
+// keep-alive: a notification dialled while another client's idle
+// connection turned up would otherwise leave an unused connection the
+// server counts as new, and http.Server.Shutdown waits 5 s for those.
+func notificationTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableKeepAlives = true
+	return t
+}
 
 type inProcessTransport struct {
 	app  *App

@@ -43,6 +43,7 @@ func (c *apiClient) send(method, path, token string, header http.Header, body []
 	c.mu.Lock()
 	c.seen[method+" "+route.Path] = true
 	c.mu.Unlock()
+	walked.Store(method+" "+route.Path, true)
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
