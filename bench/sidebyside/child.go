@@ -48,12 +48,13 @@ func harnessRSS(ctx context.Context, o options) (row, error) {
 		return row{}, err
 	}
 	defer os.RemoveAll(dir)
-	d := time.Duration(float64(o.rssAt[len(o.rssAt)-1])*1.2/float64(o.rssRate)*float64(time.Second)) + time.Second
+	// Arrivals for as long as the run may take; the run is stopped (as a
+	// user would, with SIGINT) once the last count has been served.
 	path := filepath.Join(dir, "bench-trivial.yaml")
-	if err := os.WriteFile(path, []byte(trivialScenario(float64(o.rssRate), d, 32, 512)), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(trivialScenario(float64(o.rssRate), o.rssLimit, 32, 512)), 0o644); err != nil {
 		return row{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.rssLimit)
+	ctx, cancel := context.WithTimeout(ctx, o.rssLimit+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, o.portalsim, "run", path, "--target", srv.url, "--out", filepath.Join(dir, "results"), "--quiet")
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
@@ -68,53 +69,62 @@ func harnessRSS(ctx context.Context, o options) (row, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	rss := make([]float64, len(o.rssAt))
-	next := 0
+	// Samples at every multiple of the first count up to the last one.
+	step, final := o.rssAt[0], o.rssAt[len(o.rssAt)-1]
+	type point struct {
+		n   int
+		rss float64
+	}
+	var points []point
+	var hwm float64
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var exitErr error
 	exited := false
-	for next < len(o.rssAt) && !exited {
+	for !exited && (len(points) == 0 || points[len(points)-1].n < final) && time.Since(start) < o.rssLimit {
 		select {
 		case exitErr = <-done:
 			exited = true
 		case <-tick.C:
-			for next < len(o.rssAt) && srv.served.Load() >= uint64(o.rssAt[next]) {
+			served := int(srv.served.Load())
+			for mark := (len(points) + 1) * step; mark <= final && served >= mark; mark = (len(points) + 1) * step {
 				v, err := vmStatus(pid, "VmRSS")
 				if err != nil {
 					return row{}, err
 				}
-				rss[next] = v
-				next++
+				points = append(points, point{mark, v})
+			}
+			if v, err := vmStatus(pid, "VmHWM"); err == nil {
+				hwm = v
 			}
 		}
 	}
-	hwm, _ := vmStatus(pid, "VmHWM")
 	took := time.Since(start)
 	served := srv.served.Load()
 	if !exited {
-		// Enough: stop the run as a user would, then wait for it.
 		_ = cmd.Process.Signal(syscall.SIGINT)
 		exitErr = <-done
 	}
-	if next == 0 {
+	if len(points) == 0 {
 		return row{}, fmt.Errorf("memory run: the harness served %d requests in %v, short of %d (exit: %v; stderr: %s)",
-			served, took.Round(time.Second), o.rssAt[0], exitErr, lastLines(stderr.String(), 5))
+			served, took.Round(time.Second), step, exitErr, lastLines(stderr.String(), 5))
 	}
-	// The last count reached: all of them unless the time limit (a loaded
-	// machine) cut the run short.
-	first, last := rss[0], rss[next-1]
-	growth := last - first
-	r := row{Pair: fmt.Sprintf("harness RSS %s→%s requests", short(o.rssAt[0]), short(o.rssAt[next-1])),
-		Subject: "RSS at " + short(o.rssAt[next-1]), Baseline: "RSS at " + short(o.rssAt[0]), Unit: "MB",
-		A: newSample([]float64{last}), B: newSample([]float64{first}), Ratio: last / first,
+	first, last := points[0], points[len(points)-1]
+	growth := last.rss - first.rss
+	var trail []string
+	for _, p := range points {
+		trail = append(trail, fmt.Sprintf("%s %.0f", short(p.n), p.rss))
+	}
+	r := row{Pair: fmt.Sprintf("harness RSS %s→%s requests", short(first.n), short(last.n)),
+		Subject: "RSS at " + short(last.n), Baseline: "RSS at " + short(first.n), Unit: "MB",
+		A: newSample([]float64{last.rss}), B: newSample([]float64{first.rss}), Ratio: last.rss / first.rss,
 		RatioText: fmt.Sprintf("%+.1f MB", growth), Target: "growth < 50 MB", Met: growth < 50,
-		Note: fmt.Sprintf("`portalsim run` child (results.bin, journeys.jsonl written), %d req/s offered, %.0f req/s achieved; peak RSS (VmHWM) %.1f MB",
-			o.rssRate, float64(served)/took.Seconds(), hwm)}
-	if next < len(o.rssAt) {
+		Note: fmt.Sprintf("`portalsim run` child (results.bin, journeys.jsonl written), %d req/s offered, %.0f achieved; RSS MB by requests: %s; peak (VmHWM) %.1f MB",
+			o.rssRate, float64(served)/took.Seconds(), strings.Join(trail, ", "), hwm)}
+	if last.n < final {
 		r.Verdict = "incomplete"
-		r.Note += fmt.Sprintf("; stopped after %v at %d requests, short of %d (raise -rss-limit on a quieter machine)",
-			took.Round(time.Second), served, o.rssAt[len(o.rssAt)-1])
+		r.Note += fmt.Sprintf("; stopped at the %v limit with %d requests served, short of %d (a loaded machine; raise -rss-limit)",
+			o.rssLimit, served, final)
 	}
 	return r, nil
 }
