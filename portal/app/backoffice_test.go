@@ -54,6 +54,7 @@ type fullDossier struct {
 	AppointmentAt   string `json:"appointment_at"`
 	DecidedAt       string `json:"decided_at"`
 	OnTime          *bool  `json:"on_time"`
+	AssigneeID      string `json:"assignee_id"`
 	Supplements     int    `json:"supplements"`
 	History         []struct {
 		From, To  string
@@ -286,7 +287,9 @@ func TestOfficerAPI(t *testing.T) {
 	}
 	c.expect(c.do("GET", "/api/v1/officer/queue?status=bogus", officer1.Token, nil), 400, "bad queue status")
 
-	act(officer1.Token, d.ID, "claim", nil, 200)
+	if got := act(officer1.Token, d.ID, "claim", nil, 200); got.AssigneeID != "001085000001" {
+		t.Errorf("claimed by %q, want officer 1", got.AssigneeID)
+	}
 	act(officer1.Token, d.ID, "claim", nil, 200) // claiming again is harmless
 	act(officer2.Token, d.ID, "claim", nil, 409)
 	act(officer2.Token, d.ID, "receive", nil, 409)

@@ -121,6 +121,7 @@ type dossierView struct {
 	ResultAt        *vnTime           `json:"result_at,omitempty"`
 	CompletedAt     *vnTime           `json:"completed_at,omitempty"`
 	OnTime          *bool             `json:"on_time,omitempty"`
+	AssigneeID      string            `json:"assignee_id,omitempty"` // the officer who claimed or received it
 	Supplements     int               `json:"supplements"`
 	Rating          int               `json:"rating,omitempty"`
 	Version         int               `json:"version"`
@@ -136,7 +137,7 @@ func (a *api) dossierView(d *portal.Dossier, withHistory bool) dossierView {
 		SubmittedAt: vnPtr(d.SubmittedAt), ReceivedAt: vnPtr(d.ReceivedAt),
 		AppointmentDate: datePtr(d.AppointmentAt), AppointmentAt: vnPtr(d.AppointmentAt),
 		DecidedAt: vnPtr(d.DecidedAt), ResultAt: vnPtr(d.ResultAt), CompletedAt: vnPtr(d.CompletedAt),
-		OnTime: d.OnTime, Supplements: d.Supplements, Rating: d.Rating, Version: d.Version,
+		OnTime: d.OnTime, AssigneeID: d.AssigneeID, Supplements: d.Supplements, Rating: d.Rating, Version: d.Version,
 		Attachments: []attachmentView{},
 	}
 	if v.Form == nil {
