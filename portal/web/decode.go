@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -20,6 +21,9 @@ func decodeJSON(r *http.Request, v any, allowEmpty bool) error {
 			return nil
 		}
 		return portal.Errorf(portal.EINVALID, "request body is empty; a JSON object is expected")
+	}
+	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -83,4 +87,23 @@ func jsonType(goType string) string {
 		return "a number"
 	}
 	return fmt.Sprintf("of type %s", goType)
+}
+
+// checkJSONContentType refuses bodies declared as something other than
+// JSON (multipart forms, XML, plain text) with 415. No Content-Type, and
+// application/x-www-form-urlencoded (what `curl -d` sends unless told
+// otherwise), are read as JSON: the body is parsed strictly either way.
+func checkJSONContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return portal.Errorf(portal.EUNSUPPORTED, "Content-Type %q is malformed; send application/json", ct)
+	}
+	if mt == "application/json" || mt == "application/x-www-form-urlencoded" ||
+		strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json") {
+		return nil
+	}
+	return portal.Errorf(portal.EUNSUPPORTED, "Content-Type %s is not accepted here; send a JSON object as application/json", mt)
 }

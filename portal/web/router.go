@@ -60,6 +60,10 @@ type Deps struct {
 	// officer approve route calls it. Nil leaves approved dossiers to the
 	// back office.
 	IssueResult func(ctx context.Context, dossierID string) (*portal.Dossier, error)
+	// LoginLimits bounds OTP requests and login attempts per personal ID
+	// and per client address (ratelimit.go); DefaultLoginLimits(Simulator)
+	// when nil.
+	LoginLimits *LoginLimits
 }
 
 // Access says who may call a route.
@@ -244,9 +248,14 @@ func NewRouter(d Deps) *gin.Engine {
 	citizen := requireRole(portal.RoleCitizen)
 	officer := requireRole(portal.RoleOfficer, portal.RoleAdmin)
 	admin := requireRole(portal.RoleAdmin)
+	limits := DefaultLoginLimits(d.Simulator)
+	if d.LoginLimits != nil {
+		limits = *d.LoginLimits
+	}
+	logins := newLoginGuard(limits, d.Auth, clock)
 	eid := d.Faults.DependencyMiddleware(faults.EID, writeError)
 	for _, rt := range a.routes() {
-		var chain []gin.HandlerFunc
+		chain := logins.middleware(rt.Route) // abuse limits before any work
 		if rt.Path == "/api/v1/auth/otp" || rt.Path == "/api/v1/auth/login" {
 			chain = append(chain, eid) // the national e-ID service is behind these
 		}
