@@ -32,6 +32,7 @@ type runOptions struct {
 	seed     int64
 	out      string
 	quiet    bool
+	junit    string
 }
 
 func newRunCmd(env *Env) *cobra.Command {
@@ -42,7 +43,9 @@ func newRunCmd(env *Env) *cobra.Command {
 		Long: `Replay a scenario file: journeys arrive on the scenario's arrival profile,
 every request goes through vegeta, and the run writes
 results/<UTC time>-<scenario>/ with results.bin (vegeta report reads it),
-journeys.jsonl, summary.json, report.txt and a copy of the scenario.
+journeys.jsonl, summary.json, report.txt, report.html (offline, with
+charts), plot.html (vegeta's latency plot) and a copy of the scenario.
+--junit FILE also writes the SLO verdicts as JUnit XML for CI.
 
 By default a fresh portal is started in-process on 127.0.0.1 with its
 database under the run folder. --target sends the journeys to another
@@ -65,6 +68,7 @@ interrupted run (Ctrl-C still writes the results).`,
 	f.Int64Var(&o.seed, "seed", 0, "override the scenario's seed")
 	f.StringVar(&o.out, "out", "results", "folder for run folders")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress and no printed report; print only the results folder")
+	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file: one test case per SLO, for CI")
 	return cmd
 }
 
@@ -183,6 +187,13 @@ func runScenario(ctx context.Context, env *Env, path string, o runOptions, seedS
 		}
 		defer schedule.stop()
 	}
+	// The embedded portal's own view of the run (queue, officers, shedding,
+	// indicators) goes into summary.json's portal section.
+	var watcher *portalWatcher
+	if embedded {
+		watcher = watchPortal(target, time.Now(), sampleEvery(s.Duration.D()+s.Drain.D()))
+		defer watcher.stopSampling()
+	}
 	sum, runErr := engine.Run(ctx, cfg)
 	progress.done()
 	if schedule != nil {
@@ -198,12 +209,25 @@ func runScenario(ctx context.Context, env *Env, path string, o runOptions, seedS
 		runErr = errors.Join(runErr, fmt.Errorf("write results: %w", err))
 	}
 	sum.Target = label
+	sum.Version = Version
+	sum.Machine = thisMachine()
+	if watcher != nil {
+		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sum.Portal = watcher.finish(wctx)
+		cancel()
+	}
 	report.Evaluate(sum, slos)
 	if err := report.WriteSummary(dir, sum); err != nil {
 		return err
 	}
-	if err := report.WriteText(dir, sum); err != nil {
+	// report.txt, plot.html and report.html (see report.go).
+	if err := writeReports(dir, sum); err != nil {
 		return err
+	}
+	if o.junit != "" {
+		if err := report.WriteJUnitFile(o.junit, report.RunJUnit(sum)); err != nil {
+			return err
+		}
 	}
 	if !o.quiet {
 		if err := report.Text(env.Stdout, sum); err != nil {

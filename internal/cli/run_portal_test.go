@@ -2,13 +2,18 @@ package cli
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/portalsim/portalsim/loadtest/report"
 )
 
 // fakePortal serves /metrics whose queue grows by one per scrape and
@@ -88,5 +93,51 @@ func TestSampleEvery(t *testing.T) {
 		if got := sampleEvery(c.run); got != c.want {
 			t.Errorf("sampleEvery(%s) = %s, want %s", c.run, got, c.want)
 		}
+	}
+}
+
+// TestRunWritesReportsAndJUnit runs a tiny scenario against the embedded
+// portal: the folder gets report.html and plot.html, summary.json the
+// machine, version and the portal's own figures, and --junit one test case
+// per SLO (the failing one with its measured value), exit code unchanged.
+func TestRunWritesReportsAndJUnit(t *testing.T) {
+	out := t.TempDir()
+	junit := filepath.Join(t.TempDir(), "run.xml")
+	code, stdout, stderr := runCLI(t, "run", tinyScenario(t, "http.p99 < 1us"), "--out", out, "--quiet", "--junit", junit)
+	if code != ExitSLOFailed {
+		t.Fatalf("exit %d, want %d\n%s%s", code, ExitSLOFailed, stdout, stderr)
+	}
+	dir := onlyDir(t, out)
+	for _, f := range []string{report.HTMLFile, report.PlotFile} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	s, err := report.ReadSummary(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != Version || s.Machine == nil || s.Machine.CPUs == 0 || s.Machine.GOOS == "" {
+		t.Errorf("summary.json: version %q, machine %+v", s.Version, s.Machine)
+	}
+	if s.Portal == nil || len(s.Portal.Samples) == 0 || len(s.Portal.Errors) != 0 || !strings.HasPrefix(s.Portal.Source, "http://127.0.0.1:") {
+		t.Errorf("summary.json portal section %+v", s.Portal)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, report.HTMLFile))
+	for _, want := range []string{"The portal's own view", `href="plot.html"`, "FAIL"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	b, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc report.JUnitSuites
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tests != 2 || doc.Failures != 1 || !strings.Contains(string(b), `message="http.p99 &lt; 1us: measured`) {
+		t.Errorf("junit: %d tests, %d failures\n%s", doc.Tests, doc.Failures, b)
 	}
 }
