@@ -40,6 +40,11 @@ type Resources struct {
 	// Cores is GOMAXPROCS; CPUUtilisation is CPUSeconds / (WallSeconds × Cores).
 	Cores          int     `json:"cores"`
 	CPUUtilisation float64 `json:"cpu_utilisation"`
+	// MachineCPUBusy is the share of the whole machine's CPU time that was
+	// busy during the step (all processes, from /proc/stat; 0 when not
+	// available). High while CPUUtilisation is low: other processes held
+	// the cores.
+	MachineCPUBusy float64 `json:"machine_cpu_busy,omitempty"`
 	// Officers is the embedded portal's back-office queue over the
 	// measured run (nil when not visible).
 	Officers *OfficerQueue `json:"officers,omitempty"`

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -157,7 +160,7 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		}
 		measureCfg := config(measurePlan, c.StepDuration, c.drain(), s.Seed+2*index)
 
-		before := rusage()
+		before, machineBefore := rusage(), machineCPU()
 		t0 := time.Now()
 		var warm *metrics.Summary
 		var warmErr error
@@ -197,7 +200,7 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		stopWarm()
 		wg.Wait()
 		wall := time.Since(t0)
-		after := rusage()
+		after, machineAfter := rusage(), machineCPU()
 		if err != nil {
 			return StepResult{}, fmt.Errorf("measured run: %w", err)
 		}
@@ -224,6 +227,9 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 		if res.WallSeconds > 0 {
 			res.CPUUtilisation = res.CPUSeconds / (res.WallSeconds * float64(res.Cores))
 		}
+		if total := machineAfter.total - machineBefore.total; total > 0 && machineBefore.total > 0 {
+			res.MachineCPUBusy = float64(machineAfter.busy-machineBefore.busy) / float64(total)
+		}
 		return StepResult{Summary: sum, Resources: res}, nil
 	}, nil
 }
@@ -239,3 +245,39 @@ func rusage() float64 {
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// machineTicks are the machine's CPU time counters (all cores).
+type machineTicks struct{ busy, total uint64 }
+
+// machineCPU reads the first line of /proc/stat (Linux); zero elsewhere.
+// Busy is everything but idle and iowait.
+func machineCPU() machineTicks {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTicks{}
+	}
+	return parseProcStat(string(b))
+}
+
+func parseProcStat(stat string) machineTicks {
+	line, _, _ := strings.Cut(stat, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 5 || fields[0] != "cpu" {
+		return machineTicks{}
+	}
+	var t machineTicks
+	for i, f := range fields[1:] {
+		if i >= 8 { // guest time is already in user
+			break
+		}
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return machineTicks{}
+		}
+		t.total += v
+		if i != 3 && i != 4 { // idle, iowait
+			t.busy += v
+		}
+	}
+	return t
+}

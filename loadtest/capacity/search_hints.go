@@ -21,6 +21,7 @@ type Hint struct {
 // Thresholds above which a hint calls its resource limiting.
 const (
 	HintCPUUtilisation = 0.80 // of GOMAXPROCS cores
+	HintMachineBusy    = 0.90 // of the machine's CPU time, all processes
 	HintShedShare      = 0.01 // of requests answered 503
 	HintLatenessP99MS  = 100  // generator lateness p99
 	HintAchievedRatio  = 0.95 // journeys started / offered
@@ -48,12 +49,18 @@ func Hints(r *SearchResult) []Hint {
 	res := s.Resources
 	if res.Cores > 0 && res.WallSeconds > 0 {
 		h := Hint{Resource: "cpu", Measured: true, Value: round3(res.CPUUtilisation), Unit: "ratio",
-			Limiting: res.CPUUtilisation >= HintCPUUtilisation}
+			Limiting: res.CPUUtilisation >= HintCPUUtilisation || res.MachineCPUBusy >= HintMachineBusy}
 		h.Detail = fmt.Sprintf("%s the process used %.1f CPU-seconds in %.1f s on %d cores (%.0f%%), %.3f ms of CPU per request; "+
 			"measured with getrusage(RUSAGE_SELF) around the step, so it covers the load generator and, when the target is embedded, the portal too",
 			at, res.CPUSeconds, res.WallSeconds, res.Cores, res.CPUUtilisation*100, res.CPUPerRequestMS)
-		if h.Limiting {
+		if res.MachineCPUBusy > 0 {
+			h.Detail += fmt.Sprintf("; the whole machine was %.0f%% busy (all processes, /proc/stat)", res.MachineCPUBusy*100)
+		}
+		switch {
+		case res.CPUUtilisation >= HintCPUUtilisation:
 			h.Detail += fmt.Sprintf("; at or above %.0f%% the cores are the limit", HintCPUUtilisation*100)
+		case res.MachineCPUBusy >= HintMachineBusy:
+			h.Detail += "; other processes held the cores, so this process got only its share: the machine's CPU is the limit and the rate is a floor for an idle machine"
 		}
 		hints = append(hints, h)
 	}

@@ -485,3 +485,32 @@ func TestHintsOfficerQueue(t *testing.T) {
 		}
 	}
 }
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		stat        string
+		busy, total uint64
+	}{
+		{"cpu  100 5 50 800 20 3 2 0 7 0\ncpu0 1 2 3 4\n", 160, 980},
+		{"cpu  10 0 10 80\n", 20, 100},
+		{"intr 1 2 3\n", 0, 0},
+		{"cpu  x y z w\n", 0, 0},
+		{"", 0, 0},
+	}
+	for _, tc := range tests {
+		got := parseProcStat(tc.stat)
+		if got.busy != tc.busy || got.total != tc.total {
+			t.Errorf("%q: busy %d total %d, want %d %d", tc.stat, got.busy, got.total, tc.busy, tc.total)
+		}
+	}
+}
+
+func TestHintsMachineBusy(t *testing.T) {
+	r := &SearchResult{Steps: []Step{{Index: 1, OfferedRate: 8, Summary: fakeSummary(8, 100, 100, 1),
+		Resources: Resources{CPUSeconds: 2, WallSeconds: 10, Cores: 2, CPUUtilisation: 0.1, MachineCPUBusy: 0.97}}}}
+	for _, h := range Hints(r) {
+		if h.Resource == "cpu" && (!h.Limiting || !strings.Contains(h.Detail, "other processes held the cores")) {
+			t.Errorf("cpu hint %+v: a saturated machine with a starved process is the limit", h)
+		}
+	}
+}
