@@ -117,6 +117,7 @@ type htmlView struct {
 	Machine     string
 	Tiles       []tile
 	SLOs        []sloRow
+	Faults      []faultRow
 	LateWarning bool
 
 	ArrivalChart  template.HTML
@@ -145,6 +146,31 @@ type sloRow struct {
 	Expr, Measured string
 	OK             bool
 	Error          string
+}
+
+type faultRow struct {
+	Targets, What string
+	From, To      float64
+	Applied       bool
+}
+
+// faultWhat says what a fault did, e.g. "latency 200 ms, 10% errors".
+func faultWhat(f metrics.FaultRecord) string {
+	var parts []string
+	if f.Outage {
+		parts = append(parts, "outage")
+	}
+	if f.LatencyMS > 0 {
+		parts = append(parts, "latency "+num(f.LatencyMS)+" ms")
+	}
+	if f.ErrorRate > 0 {
+		parts = append(parts, pct(f.ErrorRate)+" errors")
+	}
+	what := strings.Join(parts, ", ")
+	if f.Route != "" {
+		return f.Route + ": " + what
+	}
+	return f.Dependency + ": " + what
 }
 
 type funnelView struct {
@@ -200,6 +226,12 @@ func newHTMLView(s *metrics.Summary, o HTMLOptions) *htmlView {
 		v.SLOs = append(v.SLOs, sloRow{Expr: r.Expr, Measured: measured, OK: r.OK, Error: r.Error})
 	}
 
+	var bands []timeBand
+	for _, f := range s.Faults {
+		v.Faults = append(v.Faults, faultRow{Targets: strings.Join(f.Targets, ", "), What: faultWhat(f), From: f.StartS, To: f.EndS, Applied: f.AppliedAt != nil})
+		bands = append(bands, timeBand{From: f.StartS, To: f.EndS, Label: "fault: " + faultWhat(f)})
+	}
+
 	ts := s.TimeSeries
 	v.IntervalS = ts.IntervalS
 	per := ts.IntervalS
@@ -227,7 +259,7 @@ func newHTMLView(s *metrics.Summary, o HTMLOptions) *htmlView {
 		})
 	}
 	v.ArrivalChart = lineChart{
-		Title: "Journey arrivals per second: intended by the profile vs achieved", YLabel: "journeys / s", X: x,
+		Title: "Journey arrivals per second: intended by the profile vs achieved", YLabel: "journeys / s", X: x, Bands: bands,
 		Series: []lineSeries{
 			{Name: "intended", Color: colGrey, Dash: "6 4", Values: col(func(p metrics.Point) float64 { return float64(p.IntendedArrivals) / per })},
 			{Name: "achieved (first request sent)", Color: colBlue, Values: col(func(p metrics.Point) float64 { return float64(p.Arrivals) / per })},
@@ -236,14 +268,14 @@ func newHTMLView(s *metrics.Summary, o HTMLOptions) *htmlView {
 		},
 	}.SVG()
 	v.RequestChart = lineChart{
-		Title: "Requests and errors per second", YLabel: "requests / s", X: x,
+		Title: "Requests and errors per second", YLabel: "requests / s", X: x, Bands: bands,
 		Series: []lineSeries{
 			{Name: "requests", Color: colBlue, Values: col(func(p metrics.Point) float64 { return float64(p.Requests) / per })},
 			{Name: "errors", Color: colRed, Values: col(func(p metrics.Point) float64 { return float64(p.Errors) / per })},
 		},
 	}.SVG()
 	v.LatencyChart = lineChart{
-		Title: "Service time percentiles per interval (ms)", YLabel: "ms", X: x,
+		Title: "Service time percentiles per interval (ms)", YLabel: "ms", X: x, Bands: bands,
 		Series: []lineSeries{
 			{Name: "p50", Color: colGreen, Values: lat(func(p metrics.Point) float64 { return p.P50MS })},
 			{Name: "p95", Color: colOrange, Values: lat(func(p metrics.Point) float64 { return p.P95MS })},

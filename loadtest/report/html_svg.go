@@ -41,6 +41,14 @@ type lineChart struct {
 	X      []float64
 	Series []lineSeries
 	Format func(float64) string // axis labels
+	// Bands shade time windows, e.g. when a fault was injected.
+	Bands []timeBand
+}
+
+// timeBand is a shaded window from From to To seconds.
+type timeBand struct {
+	From, To float64
+	Label    string
 }
 
 const (
@@ -142,6 +150,15 @@ func (c lineChart) SVG() template.HTML {
 	for x := 0.0; x <= xMax+xStep/100; x += xStep {
 		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%.1f"/>`, px(x), px(x), chartTop, chartTop+plotH)
 		fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, px(x), chartTop+plotH+16, esc(fmtSeconds(x)))
+	}
+	for _, band := range c.Bands {
+		from, to := math.Max(0, band.From), math.Min(xMax, band.To)
+		if to <= from {
+			continue
+		}
+		fmt.Fprintf(&b, `<rect class="band" x="%.1f" y="%d" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.12"><title>%s</title></rect>`,
+			px(from), chartTop, px(to)-px(from), plotH, colRed, esc(band.Label))
+		fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%d">%s</text>`, px(from)+3, chartTop+12, esc(truncate(band.Label, 40)))
 	}
 	fmt.Fprintf(&b, `<text class="axis" x="14" y="%.1f" transform="rotate(-90 14 %.1f)" text-anchor="middle">%s</text>`,
 		chartTop+plotH/2, chartTop+plotH/2, esc(c.YLabel))

@@ -35,6 +35,9 @@ func vietnameseSummary(t *testing.T) *metrics.Summary {
 		Dossiers:   map[string]uint64{"submitted": 10, "processing": 4, "completed": 2},
 		Indicators: map[string]float64{"on_time": 0.95, "online_submission": 1},
 	}
+	applied := s.StartedAt.Add(2 * time.Second)
+	s.Faults = []metrics.FaultRecord{{Route: "POST /api/v1/dossiers/:id/submit", Targets: []string{"POST /api/v1/dossiers/:id/submit"},
+		LatencyMS: 200, ErrorRate: 0.1, StartS: 2, EndS: 6, AppliedAt: &applied}}
 	return s
 }
 
@@ -66,6 +69,7 @@ func TestHTMLReportIsSelfContained(t *testing.T) {
 		"Funnel: apply", "Funnel: lookup", "1.001612", "2.000001",
 		"503 Service Unavailable", "The portal's own view", "on time", "95.0%", "processing",
 		`<a href="plot.html">plot.html</a>`, `<a href="summary.json">summary.json</a>`,
+		"Injected faults", "POST /api/v1/dossiers/:id/submit: latency 200 ms, 10.0% errors", `class="band"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
