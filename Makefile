@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/portalsim/portalsim/internal/cli.Version=$(VERSION)
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: help build test lint run bench fmt
+.PHONY: help build test lint run bench fmt fuzz test-long
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -15,6 +15,21 @@ build: ## build bin/portalsim
 
 test: ## run every test with the race detector
 	$(GO) test -race -timeout 15m ./...
+
+test-long: ## the long variants too: more kill -9 rounds, harder overload (PORTALSIM_LONG=1)
+	PORTALSIM_LONG=1 $(GO) test -race -timeout 30m ./...
+
+FUZZTIME ?= 10s
+fuzz: ## run every native fuzz target (found by name) for FUZZTIME each, default 10s
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal loadtest portal); do \
+	  for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    out=$$(mktemp); \
+	    if ! $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) >$$out 2>&1; then \
+	      cat $$out; rm -f $$out; echo "fuzz $$name failed; the failing input is under $$(dirname $$file)/testdata/fuzz/$$name"; exit 1; \
+	    fi; \
+	    printf '%-28s %-22s %s\n' "$$name" "$$(dirname $$file)" "$$(grep -o 'execs: [0-9]*' $$out | tail -1)"; rm -f $$out; \
+	  done; \
+	done
 
 lint: ## go vet and a gofmt check
 	$(GO) vet ./...
