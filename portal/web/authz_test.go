@@ -26,7 +26,7 @@ import (
 // portalHarness is the whole assembled portal (app.New) served in-process,
 // with a manual clock for sessions so token expiry is testable.
 type portalHarness struct {
-	t     *testing.T
+	t     testing.TB
 	app   *app.App
 	h     http.Handler
 	clock *portal.ManualClock
@@ -35,7 +35,7 @@ type portalHarness struct {
 	remote string
 }
 
-func newPortalHarness(t *testing.T) *portalHarness {
+func newPortalHarness(t testing.TB) *portalHarness {
 	t.Helper()
 	a, err := app.New(app.Config{DataDir: t.TempDir(), Simulator: true})
 	if err != nil {
@@ -57,6 +57,7 @@ type request struct {
 	token        string // bearer token
 	cookie       string // session cookie (trainer UI)
 	ui           bool   // a trainer-UI request: carries the CSRF cookie
+	header       map[string]string
 	contentType  string
 	body         []byte
 }
@@ -74,7 +75,7 @@ func (r response) String() string {
 	return fmt.Sprintf("%s %s → %d %s", r.req.method, r.req.path, r.Code, b)
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body.Bytes(), v); err != nil {
 		t.Fatalf("%v: decode: %v", r, err)
@@ -130,6 +131,9 @@ func (p *portalHarness) do(rq request) response {
 	}
 	if rq.token != "" {
 		req.Header.Set("Authorization", "Bearer "+rq.token)
+	}
+	for k, v := range rq.header {
+		req.Header.Set(k, v)
 	}
 	if rq.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: "portalsim_session", Value: rq.cookie})

@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/portal/mock"
 )
 
@@ -241,4 +243,162 @@ func TestSQLMetaCharactersAreText(t *testing.T) {
 	if list.Total != 1 {
 		t.Errorf("after the SQL-shaped requests the citizen has %d dossiers, want 1", list.Total)
 	}
+}
+
+// paymentFixture is a submitted dossier with a started payment.
+type paymentFixture struct {
+	p       *portalHarness
+	token   string
+	dossier string
+	payment string
+	amount  int64
+}
+
+func newPaymentFixture(t testing.TB, p *portalHarness, citizen string) paymentFixture {
+	t.Helper()
+	tok := p.login(citizen)
+	d := p.submitted(tok)
+	var pay struct {
+		PaymentID string `json:"payment_id"`
+		Amount    int64  `json:"amount"`
+	}
+	p.call(http.MethodPost, "/api/v1/dossiers/"+d.ID+"/payments", tok, nil, 201).json(t, &pay)
+	if pay.PaymentID == "" || pay.Amount <= 0 {
+		t.Fatalf("started payment %+v: want an ID and the fee", pay)
+	}
+	return paymentFixture{p: p, token: tok, dossier: d.ID, payment: pay.PaymentID, amount: pay.Amount}
+}
+
+// notification is a gateway notification body for the fixture's payment.
+func (f paymentFixture) notification(amount int64, paidAt time.Time, nonce string) []byte {
+	return jsonBody(portal.PaymentNotification{PaymentID: f.payment, GatewayRef: "PG" + nonce, Amount: amount,
+		Status: portal.PaymentPaid, PaidAt: paidAt, Nonce: nonce})
+}
+
+func (f paymentFixture) deliver(body []byte, signature string) response {
+	return f.p.do(request{method: http.MethodPost, path: "/api/v1/payments/callback", contentType: "application/json",
+		body: body, header: map[string]string{portal.SignatureHeader: signature}})
+}
+
+// payments returns the dossier's payments as its owner sees them.
+func (f paymentFixture) payments(t *testing.T) []struct {
+	ID     string `json:"id"`
+	Amount int64  `json:"amount"`
+	Status string `json:"status"`
+} {
+	t.Helper()
+	var list struct {
+		Items []struct {
+			ID     string `json:"id"`
+			Amount int64  `json:"amount"`
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	f.p.call(http.MethodGet, "/api/v1/dossiers/"+f.dossier+"/payments", f.token, nil, 200).json(t, &list)
+	return list.Items
+}
+
+func (f paymentFixture) paymentStatus(t *testing.T) string {
+	t.Helper()
+	var d dossierView
+	f.p.call(http.MethodGet, "/api/v1/dossiers/"+f.dossier, f.token, nil, 200).json(t, &d)
+	return d.PaymentStatus
+}
+
+// TestPaymentCallbackRefusesForgedReplayedAndStale delivers notifications
+// over HTTP: unsigned, signed with the wrong key, re-signed bodies with a
+// changed amount, stale and future ones are refused with a 4xx and change
+// nothing; the genuine one is applied once, and its exact replay is a
+// harmless duplicate.
+func TestPaymentCallbackRefusesForgedReplayedAndStale(t *testing.T) {
+	p := newPortalHarness(t)
+	f := newPaymentFixture(t, p, mock.CitizenID(41))
+	secret := p.app.Payments.Secret
+	now := time.Now()
+	genuine := f.notification(f.amount, now, "n1")
+	sig := portal.Sign(secret, genuine)
+
+	before := f.paymentStatus(t)
+	refusals := []struct {
+		name      string
+		body      []byte
+		signature string
+		status    int
+		message   string
+	}{
+		{"unsigned", genuine, "", 401, "signature"},
+		{"signed with another key", genuine, portal.Sign([]byte("not the gateway's key"), genuine), 401, "signature"},
+		{"genuine signature on a changed amount", f.notification(1, now, "n1"), sig, 401, "signature"},
+		{"changed amount, re-signed by someone with the key", f.notification(f.amount-1, now, "n2"), portal.Sign(secret, f.notification(f.amount-1, now, "n2")), 400, "notification says"},
+		{"stale", f.notification(f.amount, now.Add(-time.Hour), "n3"), portal.Sign(secret, f.notification(f.amount, now.Add(-time.Hour), "n3")), 400, "stale"},
+		{"from the future", f.notification(f.amount, now.Add(time.Hour), "n4"), portal.Sign(secret, f.notification(f.amount, now.Add(time.Hour), "n4")), 400, "future"},
+		{"malformed but signed", []byte(`{"payment_id": `), portal.Sign(secret, []byte(`{"payment_id": `)), 400, ""},
+		{"over the size limit", bytes.Repeat([]byte(" "), portal.MaxNotificationBytes+10), "00", 401, ""},
+	}
+	for _, r := range refusals {
+		got := f.deliver(r.body, r.signature)
+		if got.Code != r.status || !strings.Contains(got.errorMessage(), r.message) {
+			t.Errorf("%s: %v, want %d with %q", r.name, got, r.status, r.message)
+		}
+	}
+	if st := f.paymentStatus(t); st != before || st == portal.PaymentPaid {
+		t.Fatalf("after refused notifications the dossier's payment status is %q, was %q", st, before)
+	}
+
+	if got := f.deliver(genuine, sig); got.Code != 200 || !strings.Contains(got.Body.String(), `"paid"`) {
+		t.Fatalf("genuine notification: %v, want 200 paid", got)
+	}
+	for range 3 {
+		if got := f.deliver(genuine, sig); got.Code != 200 || !strings.Contains(got.Body.String(), portal.PaymentOutcomeDuplicate) {
+			t.Errorf("exact replay: %v, want 200 duplicate", got)
+		}
+	}
+	// Replays with a changed amount after the payment, re-signed or not.
+	changed := f.notification(f.amount*10, now, "n1")
+	if got := f.deliver(changed, sig); got.Code != 401 {
+		t.Errorf("replay with a changed amount: %v, want 401", got)
+	}
+	if got := f.deliver(changed, portal.Sign(secret, changed)); got.Code != 400 {
+		t.Errorf("re-signed replay with a changed amount: %v, want 400", got)
+	}
+	pays := f.payments(t)
+	if len(pays) != 1 || pays[0].Status != portal.PaymentPaid || pays[0].Amount != f.amount {
+		t.Errorf("payments %+v, want exactly one paid payment of %d", pays, f.amount)
+	}
+	if st := f.paymentStatus(t); st != portal.PaymentPaid {
+		t.Errorf("dossier payment status %q, want %q", st, portal.PaymentPaid)
+	}
+}
+
+// FuzzPaymentCallback posts arbitrary bodies, correctly signed or not, to
+// the callback route: never a 5xx, and never a 2xx for a body that is not a
+// correctly signed, well-formed notification.
+func FuzzPaymentCallback(f *testing.F) {
+	p := newPortalHarness(f)
+	fx := newPaymentFixture(f, p, mock.CitizenID(42))
+	secret := p.app.Payments.Secret
+	f.Add(fx.notification(fx.amount, time.Now(), "seed"), true)
+	f.Add(fx.notification(fx.amount+1, time.Now(), "seed2"), true)
+	f.Add([]byte(`{"payment_id":"pay_1","gateway_ref":"PG1","amount":7000,"status":"paid","paid_at":"2026-11-25T09:00:00Z","nonce":"n"}`), true)
+	f.Add([]byte(`{"payment_id":"","amount":-1}`), true)
+	f.Add([]byte(`[]`), false)
+	f.Add([]byte{0xff, 0xfe}, true)
+	f.Fuzz(func(t *testing.T, body []byte, signed bool) {
+		sig := "00"
+		if signed {
+			sig = portal.Sign(secret, body)
+		}
+		r := fx.deliver(body, sig)
+		if r.Code >= 500 {
+			t.Fatalf("%v: a server error", r)
+		}
+		if r.Code/100 == 2 {
+			if !signed {
+				t.Fatalf("%v: an unsigned notification was accepted", r)
+			}
+			if _, err := portal.ParseNotification(body); err != nil {
+				t.Fatalf("%v: accepted a notification that does not parse: %v", r, err)
+			}
+		}
+	})
 }
