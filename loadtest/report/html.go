@@ -161,7 +161,7 @@ func faultWhat(f metrics.FaultRecord) string {
 		parts = append(parts, "outage")
 	}
 	if f.LatencyMS > 0 {
-		parts = append(parts, "latency "+num(f.LatencyMS)+" ms")
+		parts = append(parts, "latency "+trimFloat(f.LatencyMS, 1)+" ms")
 	}
 	if f.ErrorRate > 0 {
 		parts = append(parts, pct(f.ErrorRate)+" errors")
