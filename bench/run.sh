@@ -4,6 +4,8 @@
 # results/bench-<UTC time>/ for benchstat across commits. See BENCHMARKS.md.
 #
 # Environment: GO (go), BENCHTIME (Go benchmarks, default 200ms),
+# BENCH_COUNT (-count for the Go benchmarks, default 1; 6 or more gives
+# benchstat confidence intervals, at that many times the Go benchmark time),
 # K6 (k6 binary; default: k6 on PATH, else $(go env GOPATH)/bin/k6, else
 # the k6 comparison is skipped), SIDEBYSIDE_FLAGS (extra flags, e.g.
 # "-rounds 5 -round 5s" or "-only procedure,submit").
@@ -11,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 BENCHTIME=${BENCHTIME:-200ms}
+BENCH_COUNT=${BENCH_COUNT:-1}
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 out="results/bench-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out" bin
@@ -39,14 +42,14 @@ if [ -z "$K6" ]; then
 fi
 [ -n "$K6" ] && echo "k6: $K6 ($("$K6" version 2>/dev/null | head -1))" | tee -a "$out/machine.txt"
 
-echo "== Go benchmarks (-benchtime $BENCHTIME) → $out/gobench.txt"
+echo "== Go benchmarks (-benchtime $BENCHTIME -count $BENCH_COUNT) → $out/gobench.txt"
 # Not piped through tee directly so a failing benchmark fails make bench.
 status=0
 # Only packages that have benchmarks: compiling every test binary (and
 # running TestMains) would take minutes on a loaded 2-core machine.
 pkgs=$(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -n1 dirname | sort -u)
 # shellcheck disable=SC2086 # pkgs is a list of package paths
-$GO test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -timeout 5m $pkgs >"$out/gobench.txt" 2>&1 || status=$?
+$GO test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -count "$BENCH_COUNT" -timeout 15m $pkgs >"$out/gobench.txt" 2>&1 || status=$?
 grep -E '^(Benchmark|ok|FAIL|---|panic)' "$out/gobench.txt" || true
 if [ "$status" -ne 0 ]; then
 	echo "Go benchmarks failed (exit $status); see $out/gobench.txt" >&2
