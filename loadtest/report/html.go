@@ -319,9 +319,7 @@ func newHTMLView(s *metrics.Summary, o HTMLOptions) *htmlView {
 		v.StatusRows = append(v.StatusRows, statusRow{Code: c, Label: label, Count: n, Share: ratioOf(n, s.Requests.Count)})
 		statusBars = append(statusBars, barRow{Label: label, Values: []float64{float64(n)}, Note: fmt.Sprintf("%d (%s)", n, pct(ratioOf(n, s.Requests.Count)))})
 	}
-	colors := make([]string, 1)
-	colors[0] = colBlue
-	v.StatusChart = barChart{Title: "Requests by HTTP status code", Series: []string{"requests"}, Colors: colors, Rows: statusBars,
+	v.StatusChart = barChart{Title: "Requests by HTTP status code", Series: []string{"requests"}, Colors: []string{colBlue}, Rows: statusBars,
 		Format: func(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) }}.SVG()
 
 	if p := s.Portal; p != nil {
