@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -28,8 +30,14 @@ type benchPortal struct {
 const benchProcedure = "1.004873"
 
 func newBenchPortal(b *testing.B) *benchPortal {
+	return newBenchPortalLogging(b, nil)
+}
+
+// newBenchPortalLogging is newBenchPortal with the portal's logger (nil:
+// logs discarded, as in every other benchmark).
+func newBenchPortalLogging(b *testing.B, logger *slog.Logger) *benchPortal {
 	b.Helper()
-	a, err := app.New(app.Config{DataDir: b.TempDir(), Simulator: true})
+	a, err := app.New(app.Config{DataDir: b.TempDir(), Simulator: true, Logger: logger})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,6 +107,29 @@ func BenchmarkRouterDispatch(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				p.serve(b, c.method, c.path, c.auth, c.want)
+			}
+		})
+	}
+}
+
+// BenchmarkAccessLog measures what logging costs a cheap request: GET
+// /api/v1/procedures/{code} with logs discarded (app.Config without a
+// Logger, as benchmarks run), at warn (access lines filtered out), and at
+// info as JSON into io.Discard (every request formats an access line).
+func BenchmarkAccessLog(b *testing.B) {
+	path := "/api/v1/procedures/" + benchProcedure
+	for _, c := range []struct {
+		name   string
+		logger *slog.Logger
+	}{
+		{"discarded", nil},
+		{"warn", slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))},
+		{"info-json", slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := newBenchPortalLogging(b, c.logger)
+			for b.Loop() {
+				p.serve(b, http.MethodGet, path, false, http.StatusOK)
 			}
 		})
 	}
