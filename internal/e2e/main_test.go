@@ -246,6 +246,30 @@ func (c *client) call(ctx context.Context, method, path, token string, body, out
 	return nil
 }
 
+// callSigned posts a payment notification with its signature header, as
+// the gateway does.
+func (c *client) callSigned(ctx context.Context, path string, body []byte, signature string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Signature", signature)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return &apiError{Status: resp.StatusCode, Body: string(data)}
+	}
+	return json.Unmarshal(data, out)
+}
+
 // login signs in through OTP with the simulator's dev_otp.
 func (c *client) login(ctx context.Context, personalID string) (string, error) {
 	var ch struct {
@@ -284,3 +308,15 @@ type dossier struct {
 const maritalStatus = "1.004873"
 
 var maritalForm = map[string]string{"marital_status": "Chưa kết hôn", "purpose": "Đăng ký kết hôn"}
+
+// temporaryResidence has a fee paid online.
+const temporaryResidence = "1.004194"
+
+func residenceForm() map[string]string {
+	return map[string]string{
+		"temporary_address": "25 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội",
+		"stay_from":         time.Now().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02"),
+		"stay_months":       "12",
+		"purpose":           "Lao động",
+	}
+}
