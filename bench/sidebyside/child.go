@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// vmRSS reads a process's resident set (VmRSS) or its peak (VmHWM) in MB
+// vmStatus reads a process's resident set (VmRSS) or its peak (VmHWM) in MB
 // from /proc/<pid>/status.
 func vmStatus(pid int, field string) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -36,7 +36,8 @@ func vmStatus(pid int, field string) (float64, error) {
 // harnessRSS runs the real `portalsim run` binary (results.bin,
 // journeys.jsonl, summary.json written as usual) with a 1-step journey
 // against a trivial server in this process, and samples the child's VmRSS
-// when the server has answered each of o.rssAt requests.
+// each time the server has answered another o.rssAt[0] requests, up to the
+// last count in o.rssAt (or until o.rssLimit on a slow machine).
 func harnessRSS(ctx context.Context, o options) (row, error) {
 	srv, err := startTrivial()
 	if err != nil {

@@ -63,7 +63,7 @@ func main() {
 	flag.StringVar(&o.k6, "k6", "", "k6 binary (empty skips the k6 comparison)")
 	flag.IntVar(&o.k6Rate, "k6-rate", 2000, "arrival rate (requests/s) for the k6 vs portalsim CPU comparison")
 	flag.DurationVar(&o.k6For, "k6-duration", 10*time.Second, "length of each k6 / portalsim CPU run")
-	rssAt := flag.String("rss-at", "100000,1000000", "request counts at which the harness's RSS is sampled")
+	rssAt := flag.String("rss-at", "100000,1000000", "first,last: the harness's RSS is sampled at every multiple of first up to last requests; growth is last minus first")
 	flag.IntVar(&o.rssRate, "rss-rate", 15000, "arrival rate offered in the memory run")
 	flag.DurationVar(&o.rssLimit, "rss-limit", 150*time.Second, "longest the memory run may take")
 	flag.StringVar(&o.only, "only", "", "comma-separated subset: procedure,submit,engine,rss,k6")
