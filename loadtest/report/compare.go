@@ -168,6 +168,17 @@ func Compare(basePath string, base *metrics.Summary, nextPath string, next *metr
 	if b, n := base.PlannedDurationS, next.PlannedDurationS; b != n {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("different arrival windows: %s vs %s", secs(b), secs(n)))
 	}
+	// A generator running late means the machine was starved (other work on
+	// it, or the run itself saturating it): latencies then include that, so
+	// say so rather than let a busy machine pass for a slower portal.
+	if b, n := base.Latency.Lateness.P99MS, next.Latency.Lateness.P99MS; math.Max(b, n) > 50 && (n > 2*b || b > 2*n) {
+		busier := "NEW"
+		if b > n {
+			busier = "BASE"
+		}
+		c.Warnings = append(c.Warnings, fmt.Sprintf("the load generator ran late in %s (lateness p99 %s ms vs %s ms): that machine was busier, which inflates latencies; re-run before trusting latency verdicts",
+			busier, num(math.Max(b, n)), num(math.Min(b, n))))
+	}
 	if base.Interrupted || next.Interrupted {
 		c.Warnings = append(c.Warnings, "a run was interrupted; its figures cover part of the scenario")
 	}

@@ -115,6 +115,12 @@ func TestCompareVerdicts(t *testing.T) {
 		}
 	}
 
+	quiet, busy := cloneSummary(t, base), cloneSummary(t, base)
+	quiet.Latency.Lateness.P99MS, busy.Latency.Lateness.P99MS = 20, 180
+	if w := Compare("quiet", quiet, "busy", busy, DefaultThresholds()).Warnings; len(w) != 1 || !strings.Contains(w[0], "ran late in NEW (lateness p99 180.0 ms") {
+		t.Errorf("no warning about a late generator: %q", w)
+	}
+
 	same := Compare("base", base, "again", cloneSummary(t, base), DefaultThresholds())
 	if r := same.Regressions(); len(r) != 0 {
 		t.Errorf("a run compared with itself regressed: %+v", r)
