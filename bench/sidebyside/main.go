@@ -54,8 +54,8 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("sidebyside: ")
 	var o options
-	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per side (A B A B …)")
-	flag.DurationVar(&o.round, "round", 4*time.Second, "length of one timed round")
+	flag.IntVar(&o.rounds, "rounds", 5, "interleaved rounds per side (A B A B …)")
+	flag.DurationVar(&o.round, "round", 3*time.Second, "length of one timed round")
 	flag.Uint64Var(&o.workers, "workers", 64, "vegeta workers (connections) in max-rate mode for the portal pairs")
 	flag.IntVar(&o.rate, "rate", 60000, "requests/s offered to both the engine and plain vegeta (above this machine's ceiling)")
 	flag.StringVar(&o.out, "out", "", "folder for table.txt, table.json and CPU profiles (default: none)")
@@ -110,8 +110,12 @@ type row struct {
 	A        sample  `json:"subject_value"`
 	B        sample  `json:"baseline_value"`
 	Ratio    float64 `json:"ratio"`
-	// RatioText replaces the printed ratio where a difference says more
-	// (memory growth in MB).
+	// PairedRatios are A_i / B_i per round (rate pairs); Ratio is their
+	// median and MedianRatio the ratio of the two medians, for reference.
+	PairedRatios []float64 `json:"paired_ratios,omitempty"`
+	MedianRatio  float64   `json:"ratio_of_medians,omitempty"`
+	// RatioText replaces the printed ratio where it says more: the paired
+	// ratios' range, or memory growth in MB.
 	RatioText string `json:"ratio_text,omitempty"`
 	Target    string `json:"target"`
 	Met       bool   `json:"met"`
@@ -124,7 +128,8 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	started := time.Now()
 	fmt.Fprintf(w, "side-by-side on %s, %d CPUs (GOMAXPROCS %d), %s; load average at start: %s\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), loadAvg())
-	fmt.Fprintf(w, "rates: %d interleaved rounds of %v per side, median (min–max); server and generator share the cores\n\n", o.rounds, o.round)
+	fmt.Fprintf(w, "rates: %d interleaved rounds of %v per side, median (min–max); ratio: median (min–max) of the per-round ratios A_i/B_i;\n", o.rounds, o.round)
+	fmt.Fprintf(w, "server and generator share the cores\n\n")
 	var rows []row
 	add := func(r row, err error) error {
 		if err != nil {

@@ -45,3 +45,26 @@ func TestVMStatusReadsOwnRSS(t *testing.T) {
 		t.Fatal("a missing field was not reported")
 	}
 }
+
+// A slow drift (the machine got busier mid-run) hits both sides of a round
+// alike: the paired ratio sees A at half of B throughout, while the ratio
+// of the medians would call them equal.
+func TestRatioRowPairsRounds(t *testing.T) {
+	rounds := func(rates ...float64) []round {
+		out := make([]round, len(rates))
+		for i, r := range rates {
+			out[i] = round{rate: r, success: 1}
+		}
+		return out
+	}
+	r := ratioRow("p", "a", "b", rounds(100, 50, 100), rounds(200, 100, 100), 0.6, "")
+	if r.Ratio != 0.5 || r.MedianRatio != 1 {
+		t.Fatalf("paired ratio %v (want 0.5), ratio of medians %v (want 1)", r.Ratio, r.MedianRatio)
+	}
+	if r.Met {
+		t.Fatal("0.5 met a 0.6 target")
+	}
+	if r.RatioText != "0.50 (0.50–1.00)" {
+		t.Fatalf("ratio text %q", r.RatioText)
+	}
+}

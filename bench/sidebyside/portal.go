@@ -328,10 +328,19 @@ func (d *draftTargeter) targeter() vegeta.Targeter {
 
 func (d *draftTargeter) exhausted() bool { return d.out.Load() }
 
-// ratioRow makes a row whose ratio is subject median / baseline median.
+// ratioRow makes a row whose ratio is the median of the per-round ratios
+// A_i / B_i: each A round and the B round right after it ran under nearly
+// the same background load, so pairing them cancels slow drifts that the
+// ratio of the two medians would keep.
 func ratioRow(pair, subject, baseline string, ra, rb []round, target float64, note string) row {
 	a, b := newSample(rates(ra)), newSample(rates(rb))
-	ratio := a.Median / b.Median
+	paired := make([]float64, len(ra))
+	for i := range ra {
+		paired[i] = ra[i].rate / rb[i].rate
+	}
+	pr := newSample(paired)
 	return row{Pair: pair, Subject: subject, Baseline: baseline, Unit: "req/s", A: a, B: b,
-		Ratio: ratio, Target: fmt.Sprintf("≥ %.2f", target), Met: ratio >= target, Note: note}
+		Ratio: pr.Median, RatioText: fmt.Sprintf("%.2f (%.2f–%.2f)", pr.Median, pr.Min, pr.Max),
+		PairedRatios: pr.Rounds, MedianRatio: a.Median / b.Median,
+		Target: fmt.Sprintf("≥ %.2f", target), Met: pr.Median >= target, Note: note}
 }
