@@ -25,7 +25,7 @@ type capacityOptions struct {
 	stepDuration, warmup, limit time.Duration
 	drain                       time.Duration
 	out, format                 string
-	freshPortal                 bool
+	freshPortal, confirm        bool
 }
 
 // newCapacityCmd is `portalsim capacity`: the highest constant journey
@@ -98,6 +98,7 @@ or no rate met the SLOs (the folder is still written).`,
 	f.DurationVar(&o.limit, "max-time", o.limit, "hard bound on the whole search")
 	f.Var(shareIn(&o.precision, false, false), "precision", "stop bisecting when the bounds are this close, relative (`P`: 0.05 or 5%)")
 	f.BoolVar(&o.freshPortal, "fresh-portal", false, "start a new embedded portal (empty database, simulated clock restarted) for every step instead of one for all")
+	f.BoolVar(&o.confirm, "confirm", false, "run a failing step again and let the rate pass if the re-run passes (a busy machine's stalls only add failures)")
 	f.StringVar(&o.out, "out", o.out, "folder for run folders")
 	f.StringVar(&o.format, "format", o.format, "output `format`: text or json (the capacity object)")
 	return cmd
@@ -169,7 +170,7 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 	fmt.Fprintf(progress, "capacity of %s against %s: rates %g to %g journeys/s, steps of up to %s (warm-up %s, step %s, drain), at most %s; results in %s\n",
 		s.Name, label, o.min, o.max, steps.StepEstimate(), o.warmup, o.stepDuration, o.limit, dir)
 	r, err := capacity.Search(ctx, capacity.SearchConfig{
-		Min: o.min, Max: o.max, Precision: o.precision, MaxTime: o.limit,
+		Min: o.min, Max: o.max, Precision: o.precision, MaxTime: o.limit, Confirm: o.confirm,
 		OnStep: func(st capacity.Step) {
 			verdict := "pass"
 			if !st.Passed {

@@ -78,6 +78,12 @@ type SearchConfig struct {
 	MaxTime time.Duration
 	// OnStep is called after every step (progress); it may be nil.
 	OnStep func(Step)
+	// Confirm re-runs a failing step once (phase "confirm") and lets the
+	// rate pass if the re-run passes. For machines whose noise only adds
+	// failures — a stalled generator releases late arrivals in a burst —
+	// it trades time for fewer false failures; it would bias the answer
+	// upwards where noise also adds passes.
+	Confirm bool
 }
 
 // Defaults of SearchConfig.
@@ -93,8 +99,9 @@ const (
 
 // Phases of the search.
 const (
-	PhaseRamp   = "ramp"   // geometric steps upward from Min
-	PhaseBisect = "bisect" // between the last passing and the first failing rate
+	PhaseRamp    = "ramp"    // geometric steps upward from Min
+	PhaseBisect  = "bisect"  // between the last passing and the first failing rate
+	PhaseConfirm = "confirm" // a failing step run again (SearchConfig.Confirm)
 )
 
 // Why the search stopped.
@@ -272,7 +279,8 @@ func Search(ctx context.Context, sc SearchConfig, run StepRunner) (*SearchResult
 	lo, hi := 0.0, 0.0 // last passing, first failing (0: none yet)
 
 	// step runs one step; ok is false when the search must stop.
-	step := func(phase string, rate float64) (passed, ok bool, err error) {
+	var step func(phase string, rate float64) (passed, ok bool, err error)
+	step = func(phase string, rate float64) (passed, ok bool, err error) {
 		if len(r.Steps) > 0 && time.Until(deadline) < longest {
 			r.StoppedBy = StopMaxTime
 			return false, false, nil
@@ -300,6 +308,9 @@ func Search(ctx context.Context, sc SearchConfig, run StepRunner) (*SearchResult
 		r.Steps = append(r.Steps, s)
 		if cfg.OnStep != nil {
 			cfg.OnStep(s)
+		}
+		if !s.Passed && cfg.Confirm && phase != PhaseConfirm {
+			return step(PhaseConfirm, rate)
 		}
 		return s.Passed, true, nil
 	}

@@ -56,7 +56,7 @@ seed: 7
 arrival: {profile: constant, rate: 1, process: %s}
 mix: [{journey: one, weight: 1}]
 personas: [{name: p, share: 1}]
-http: {timeout: 2s}
+http: {timeout: 5s}
 journeys:
   one:
     steps:
@@ -87,12 +87,15 @@ slos:
 // keeps the test's own CPU need small (under -race too), and a 5%
 // threshold keeps the verdict about the slots rather than the machine:
 // with 1%, or 4 slots × 20 ms, the same search found 45–90% of the true
-// capacity here. Poisson arrivals would make it an Erlang loss system
+// capacity here. Even so, a stall of a few hundred milliseconds failed a
+// step below capacity in about one search in four (61 found once), so
+// the search confirms failures (SearchConfig.Confirm): a rate fails only
+// when its re-run fails too. Poisson arrivals would make it an Erlang loss system
 // (5% shed where ErlangB(50, a) = 5%: 89 journeys/s); that variant found
 // 75–84 here but 61 when the machine was busiest, so it is left out.
 func TestSearchFindsKnownCapacity(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs real load steps for about 20 s")
+		t.Skip("runs real load steps for about 30 s")
 	}
 	const slots, service = 50, 500 * time.Millisecond
 	want, tolerance := float64(slots)/service.Seconds(), 0.25
@@ -104,8 +107,8 @@ func TestSearchFindsKnownCapacity(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := Search(ctx, SearchConfig{Min: 12.5, Max: 2000, Precision: 0.05, MaxTime: 30 * time.Second, OnStep: func(s Step) {
-		t.Logf("step %d %-6s offered %6.1f achieved %6.1f j/s  errors %5.2f%%  p95 %6.1f ms  passed %v", s.Index, s.Phase, s.OfferedRate, s.AchievedRate, s.ErrorRate*100, s.P95MS, s.Passed)
+	r, err := Search(ctx, SearchConfig{Min: 12.5, Max: 2000, Precision: 0.05, MaxTime: 45 * time.Second, Confirm: true, OnStep: func(s Step) {
+		t.Logf("step %d %-6s offered %6.1f achieved %6.1f j/s  errors %5.2f%%  p95 %6.1f ms  lateness p99 %6.1f ms  passed %v %v", s.Index, s.Phase, s.OfferedRate, s.AchievedRate, s.ErrorRate*100, s.P95MS, s.LatenessP99MS, s.Passed, s.Summary.Requests.TopErrors)
 	}}, run)
 	if err != nil {
 		t.Fatal(err)

@@ -514,3 +514,44 @@ func TestHintsMachineBusy(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchConfirmRerunsFailures(t *testing.T) {
+	// A stall fails the step at 20 once; the true capacity is 50.
+	stalled := false
+	f := &fakeTarget{capacity: 50, kneeAt: 1e9, baseMS: 1}
+	run := func(ctx context.Context, rate float64) (StepResult, error) {
+		res, err := f.run(ctx, rate)
+		if rate == 20 && !stalled {
+			stalled = true
+			res.Summary.Passed, res.Summary.SLOs[0].OK = false, false
+		}
+		return res, err
+	}
+	r, err := Search(context.Background(), SearchConfig{Min: 10, Max: 1000, Confirm: true}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MaxRate < 50/1.05 || r.MaxRate > 50 {
+		t.Errorf("max rate %v, want the true 50 despite the one-off failure at 20", r.MaxRate)
+	}
+	phases := map[float64][]string{}
+	for _, s := range r.Steps {
+		phases[s.OfferedRate] = append(phases[s.OfferedRate], s.Phase)
+	}
+	if got := phases[20]; len(got) != 2 || got[1] != PhaseConfirm {
+		t.Errorf("steps at 20: %v, want the failure and its confirm", got)
+	}
+	if got := phases[80]; len(got) != 2 || got[0] != PhaseRamp || got[1] != PhaseConfirm {
+		t.Errorf("steps at 80: %v, want a real failure confirmed", got)
+	}
+
+	// Without Confirm the one-off failure ends the ramp at 20.
+	stalled = false
+	r, err = Search(context.Background(), SearchConfig{Min: 10, Max: 1000}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MaxRate >= 20 {
+		t.Errorf("without confirm, max rate %v: the failure at 20 should have stood", r.MaxRate)
+	}
+}
