@@ -13,11 +13,17 @@ help: ## list the targets
 build: ## build bin/portalsim
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/portalsim
 
-test: ## run every test with the race detector
+# Packages with TestTiming* tests (testenv.Timing skips them under -race).
+TIMING_PKGS = $(shell grep -rl --include='*_test.go' '^func TestTiming' cmd internal loadtest portal | xargs -n1 dirname | sort -u | sed 's|^|./|')
+
+test: ## run every test with the race detector, then the timing tests without it
 	$(GO) test -race -timeout 15m ./...
+	@echo "timing tests (measured latency, capacity, overload p99): without -race, one package at a time"
+	$(GO) test -count=1 -p 1 -timeout 10m -run '^TestTiming' $(TIMING_PKGS)
 
 test-long: ## the long variants too: more kill -9 rounds, harder overload (PORTALSIM_LONG=1)
 	PORTALSIM_LONG=1 $(GO) test -race -timeout 30m ./...
+	PORTALSIM_LONG=1 $(GO) test -count=1 -p 1 -timeout 20m -run '^TestTiming' $(TIMING_PKGS)
 
 FUZZTIME ?= 10s
 fuzz: ## run every native fuzz target (found by name) for FUZZTIME each, default 10s

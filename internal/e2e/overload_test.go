@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"github.com/portalsim/portalsim/internal/testenv"
 	"net/http"
 	"os"
 	"os/exec"
@@ -56,12 +57,13 @@ func attack(t *testing.T, url string, rate int, d time.Duration) attackResult {
 	return res
 }
 
-// TestOverloadShedsAndRecovers drives the real binary at several times its
+// TestTimingOverloadShedsAndRecovers drives the real binary at several times its
 // capacity: it sheds with 503 (never another 5xx, never a dropped
 // connection), the requests it admits keep a bounded p99, its memory stays
 // bounded, and a normal rate afterwards is served in full at normal
 // latency. The harness counts the shed requests as errors.
-func TestOverloadShedsAndRecovers(t *testing.T) {
+func TestTimingOverloadShedsAndRecovers(t *testing.T) {
+	testenv.Timing(t)
 	factor, d := 4, 2*time.Second
 	if long() {
 		factor, d = 10, 6*time.Second

@@ -3,6 +3,7 @@ package capacity
 import (
 	"context"
 	"fmt"
+	"github.com/portalsim/portalsim/internal/testenv"
 	"io"
 	"math"
 	"net/http"
@@ -71,7 +72,7 @@ slos:
 	return s
 }
 
-// TestSearchFindsKnownCapacity is issue 7's "done when": the search, on
+// TestTimingSearchFindsKnownCapacity is issue 7's "done when": the search, on
 // real engine steps, finds the capacity of a server built to have one.
 //
 // 50 slots × 500 ms: 100 requests/s, one request per journey, so 100
@@ -93,7 +94,8 @@ slos:
 // when its re-run fails too. Poisson arrivals would make it an Erlang loss system
 // (5% shed where ErlangB(50, a) = 5%: 89 journeys/s); that variant found
 // 75–84 here but 61 when the machine was busiest, so it is left out.
-func TestSearchFindsKnownCapacity(t *testing.T) {
+func TestTimingSearchFindsKnownCapacity(t *testing.T) {
+	testenv.Timing(t)
 	if testing.Short() {
 		t.Skip("runs real load steps for about 30 s")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/portalsim/portalsim/internal/testenv"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -156,12 +157,13 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// TestMeasurementMatchesInjectedLatencyAndErrors: 20 ms fixed + uniform
+// TestTimingMeasurementMatchesInjectedLatencyAndErrors: 20 ms fixed + uniform
 // 0–20 ms latency and every tenth request a 500. Reported service-time
 // percentiles must sit just above the server's own measurement (client
 // overhead on loopback), the error rate must be exactly what was injected,
 // and every count must equal what the server counted.
-func TestMeasurementMatchesInjectedLatencyAndErrors(t *testing.T) {
+func TestTimingMeasurementMatchesInjectedLatencyAndErrors(t *testing.T) {
+	testenv.Timing(t)
 	srv := newCountingServer(t, func(n int) (time.Duration, int) {
 		delay := 20*time.Millisecond + time.Duration((n*7919)%20000)*time.Microsecond
 		if n%10 == 9 {
@@ -302,10 +304,11 @@ func TestMeasurementMatchesInjectedLatencyAndErrors(t *testing.T) {
 	}
 }
 
-// TestSaturatedGeneratorShowsLateness: two workers against a 100 ms server
+// TestTimingSaturatedGeneratorShowsLateness: two workers against a 100 ms server
 // can do 20 requests/s; 50/s offered must show up as lateness and as
 // response time far above service time, not as a low latency.
-func TestSaturatedGeneratorShowsLateness(t *testing.T) {
+func TestTimingSaturatedGeneratorShowsLateness(t *testing.T) {
+	testenv.Timing(t)
 	srv := newCountingServer(t, func(int) (time.Duration, int) { return 100 * time.Millisecond, http.StatusOK })
 	sum, err := Run(context.Background(), Config{
 		Scenario: "saturated", Plan: stepPlan{"only"}, Start: starter([]string{"only"}, 0),
@@ -333,10 +336,11 @@ func TestSaturatedGeneratorShowsLateness(t *testing.T) {
 	}
 }
 
-// TestRateIsBoundedAndRunStopsOnTime: a fast server, 100 single-request
+// TestTimingRateIsBoundedAndRunStopsOnTime: a fast server, 100 single-request
 // journeys per second for 1 s: exactly the intended requests, no more, and
 // the run ends right after the last one.
-func TestRateIsBoundedAndRunStopsOnTime(t *testing.T) {
+func TestTimingRateIsBoundedAndRunStopsOnTime(t *testing.T) {
+	testenv.Timing(t)
 	srv := newCountingServer(t, func(int) (time.Duration, int) { return 0, http.StatusOK })
 	var progress atomic.Int32
 	start := time.Now()
@@ -366,10 +370,11 @@ func TestRateIsBoundedAndRunStopsOnTime(t *testing.T) {
 	}
 }
 
-// TestDrainBoundsTheRun: journeys that think for 10 s cannot finish within a
+// TestTimingDrainBoundsTheRun: journeys that think for 10 s cannot finish within a
 // 500 ms drain; the run stops on time and counts them as failed (started,
 // not completed), so unfinished journeys lower the completion rate.
-func TestDrainBoundsTheRun(t *testing.T) {
+func TestTimingDrainBoundsTheRun(t *testing.T) {
+	testenv.Timing(t)
 	srv := newCountingServer(t, func(int) (time.Duration, int) { return 0, http.StatusOK })
 	start := time.Now()
 	sum, err := Run(context.Background(), Config{
