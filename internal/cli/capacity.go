@@ -146,7 +146,7 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 			if err != nil {
 				return capacity.StepTarget{}, err
 			}
-			return capacity.StepTarget{BaseURL: p.URL(), Label: p.URL() + " (embedded, fresh for this step)", OfficerQueue: officerQueue(p, s), Close: stop}, nil
+			return capacity.StepTarget{BaseURL: p.URL(), Label: p.URL() + " (embedded, fresh for this step)", OfficerQueue: officerQueue(p, s), Now: p.Clock.Now, Close: stop}, nil
 		}
 	case embedded:
 		p, stop, err := startEmbeddedPortal(ctx, dir, "portal", s)
@@ -158,7 +158,7 @@ func runCapacity(ctx context.Context, env *Env, path string, o capacityOptions) 
 				fmt.Fprintln(env.Stderr, "portalsim: embedded portal shutdown:", err)
 			}
 		}()
-		steps.BaseURL, steps.OfficerQueue = p.URL(), officerQueue(p, s)
+		steps.BaseURL, steps.OfficerQueue, steps.Now = p.URL(), officerQueue(p, s), p.Clock.Now
 		label = p.URL() + " (embedded)"
 		note = "embedded portal, one for all steps, in the generator's process: CPU figures are both together"
 	}

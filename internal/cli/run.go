@@ -154,6 +154,9 @@ func runScenario(ctx context.Context, env *Env, path string, o runOptions, seedS
 		}()
 		target = portal.URL()
 		label = target + " (embedded)"
+		// Date templates follow the portal's simulated clock, whose rules
+		// ("within 60 days", "not in the future") judge the forms.
+		plan.SetClock(portal.Clock.Now)
 	}
 
 	resultsFile, err := os.Create(filepath.Join(dir, report.ResultsFile))

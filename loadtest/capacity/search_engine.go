@@ -49,6 +49,10 @@ type EngineSteps struct {
 	// dossiers waiting for an officer and the officers' utilisation (the
 	// embedded portal's pool statistics).
 	OfficerQueue func() (waiting int, utilisation float64)
+	// Now, when set, is the target's clock for date templates ({{today}},
+	// {{date_offset}}): the embedded portal's simulated clock, so forms
+	// carry dates the portal's rules accept however far its clock has run.
+	Now func() time.Time
 	// NewTarget, when set, makes a fresh target for every step (e.g. a new
 	// embedded portal); it replaces BaseURL and OfficerQueue, and the
 	// runner closes the target after the step.
@@ -59,6 +63,7 @@ type EngineSteps struct {
 type StepTarget struct {
 	BaseURL, Label string
 	OfficerQueue   func() (waiting int, utilisation float64)
+	Now            func() time.Time // as EngineSteps.Now
 	// Close releases the target after the step (may be nil).
 	Close func() error
 }
@@ -130,7 +135,7 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 			return StepResult{}, fmt.Errorf("rate %v must be positive", rate)
 		}
 		index++
-		target := StepTarget{BaseURL: c.BaseURL, Label: label, OfficerQueue: c.OfficerQueue}
+		target := StepTarget{BaseURL: c.BaseURL, Label: label, OfficerQueue: c.OfficerQueue, Now: c.Now}
 		if c.NewTarget != nil {
 			t, terr := c.NewTarget(ctx, int(index))
 			if terr != nil {
@@ -147,6 +152,10 @@ func NewEngineStepRunner(c EngineSteps) (StepRunner, error) {
 				t.Label = t.BaseURL
 			}
 			target = t
+		}
+		if target.Now != nil {
+			warmPlan.SetClock(target.Now)
+			measurePlan.SetClock(target.Now)
 		}
 		arrival := scenario.Arrival{Profile: scenario.ProfileConstant, Process: s.Arrival.Process, Rate: rate}
 		config := func(p *journey.Plan, d, drain time.Duration, seed int64) engine.Config {
