@@ -123,6 +123,15 @@ func engineVsVegeta(ctx context.Context, o options) (row, error) {
 	if err != nil {
 		return row{}, fmt.Errorf("engine pair: %w", err)
 	}
+	if o.profile && o.out != "" {
+		// One more round of each, profiled, for the owners of the engine.
+		if err := profiled(o.out, "engine", func() { _, _ = engineRound() }); err != nil {
+			return row{}, err
+		}
+		if err := profiled(o.out, "vegeta", func() { _, _ = vegetaRound() }); err != nil {
+			return row{}, err
+		}
+	}
 	offered := float64(o.rate)
 	r := ratioRow("max request rate, trivial server", "engine (1-step journey)", "plain vegeta", ra, rb, 0.85,
 		fmt.Sprintf("both offered %.0f req/s with %d–%d workers, results streamed to a discarding encoder", offered, workers, maxWorkers))

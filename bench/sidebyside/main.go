@@ -67,7 +67,7 @@ func main() {
 	flag.IntVar(&o.rssRate, "rss-rate", 15000, "arrival rate offered in the memory run")
 	flag.DurationVar(&o.rssLimit, "rss-limit", 150*time.Second, "longest the memory run may take")
 	flag.StringVar(&o.only, "only", "", "comma-separated subset: procedure,submit,engine,rss,k6")
-	flag.BoolVar(&o.profile, "profile", true, "CPU-profile one extra portal round per portal pair (needs -out)")
+	flag.BoolVar(&o.profile, "profile", true, "CPU-profile one extra round of the portal in each portal pair and of each side of the engine pair (needs -out)")
 	flag.Parse()
 	for _, s := range strings.Split(*rssAt, ",") {
 		var n int
