@@ -160,8 +160,8 @@ func (db *DB) saveLoaded(ctx context.Context, tx *sql.Tx, d *portal.Dossier, see
 		return err
 	}
 	res, err := tx.StmtContext(ctx, db.w.updateDossier).ExecContext(ctx,
-		d.Code, d.ProcedureCode, d.OwnerID, d.GroupID, string(d.Status), form, d.Fee,
-		d.PaymentStatus, d.Online, encTime(d.CreatedAt), encTime(d.UpdatedAt), encTimePtr(d.SubmittedAt),
+		d.GroupID, string(d.Status), form, d.Fee,
+		d.PaymentStatus, d.Online, encTime(d.UpdatedAt), encTimePtr(d.SubmittedAt),
 		encTimePtr(d.ReceivedAt), encTimePtr(d.AppointmentAt), encTimePtr(d.DecidedAt), encTimePtr(d.ResultAt),
 		encTimePtr(d.CompletedAt), encBoolPtr(d.OnTime), d.AssigneeID, d.Supplements, d.Rating, d.RatingNote,
 		d.ID, version)
