@@ -264,6 +264,12 @@ func (a *api) listDossiers(c *gin.Context) {
 		writeError(c, queryProblem(problems))
 		return
 	}
+	a.writeDossierPage(c, f, page, perPage)
+}
+
+// writeDossierPage answers one page of the dossiers the principal may list
+// (a citizen's own; the officer queue) as {items, total, page, per_page}.
+func (a *api) writeDossierPage(c *gin.Context, f portal.DossierFilter, page, perPage int) {
 	ctx := c.Request.Context()
 	ds, total, err := a.dossiers.List(ctx, principal(ctx), f)
 	if err != nil {

@@ -48,17 +48,7 @@ func (a *api) officerQueue(c *gin.Context) {
 	if len(f.Statuses) == 0 {
 		f.Statuses = queueStatuses
 	}
-	ctx := c.Request.Context()
-	ds, total, err := a.dossiers.List(ctx, principal(ctx), f)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	resp := pageOf[dossierView]{Items: make([]dossierView, len(ds)), Total: total, Page: page, PerPage: perPage}
-	for i, d := range ds {
-		resp.Items[i] = a.dossierView(d, false)
-	}
-	c.JSON(http.StatusOK, resp)
+	a.writeDossierPage(c, f, page, perPage)
 }
 
 func (a *api) claimDossier(c *gin.Context) {
