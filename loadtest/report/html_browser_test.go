@@ -2,9 +2,8 @@ package report
 
 import (
 	"context"
+	"github.com/portalsim/portalsim/internal/testenv"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,10 +15,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-// chromiumPath is Debian's chromium. CI installs it, so there (CI=true) a
-// missing browser fails the test instead of skipping it.
-const chromiumPath = "/usr/bin/chromium"
 
 // browserEvents collects what a page did that the report must never do:
 // console errors, uncaught exceptions and network requests.
@@ -43,26 +38,7 @@ func (e *browserEvents) snapshot() (problems, requests []string) {
 
 func newBrowser(t *testing.T) (context.Context, *browserEvents) {
 	t.Helper()
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found at %s; CI must install Debian's chromium package to run the report's browser test", chromiumPath)
-		}
-		t.Skipf("chromium not found at %s: skipping the browser test of report.html (install Debian's chromium; with CI=true this fails instead)", chromiumPath)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.WindowSize(1280, 900),
-	)
+	alloc, cancelAlloc := testenv.Chromium(t)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })

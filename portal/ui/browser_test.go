@@ -4,9 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/portalsim/portalsim/internal/testenv"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,10 +24,6 @@ import (
 )
 
 var screenshots = flag.Bool("screenshots", false, "write PNG screenshots to docs/screenshots (also UPDATE_SCREENSHOTS=1)")
-
-// chromiumPath is Debian's chromium; CI installs it, so there a missing
-// browser fails the test instead of skipping it.
-const chromiumPath = "/usr/bin/chromium"
 
 // consoleProblems collects console errors and uncaught exceptions of every tab.
 type consoleProblems struct {
@@ -79,27 +75,7 @@ func (c *consoleProblems) check(t *testing.T) {
 
 func browserAllocator(t *testing.T) (context.Context, context.CancelFunc) {
 	t.Helper()
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found at %s; CI must install Debian's chromium package to run the browser tests", chromiumPath)
-		}
-		t.Skipf("chromium not found at %s; install Debian's chromium package to run the browser tests (they fail instead of skipping when CI=true)", chromiumPath)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.WindowSize(1280, 900),
-	}
-	return chromedp.NewExecAllocator(context.Background(), opts...)
+	return testenv.Chromium(t)
 }
 
 func startApp(t *testing.T) *app.App {
