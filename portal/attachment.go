@@ -116,6 +116,10 @@ func SanitizeFileName(name string) string {
 		runes := []rune(strings.TrimSuffix(out, ext))
 		out = strings.TrimRight(string(runes[:MaxFileNameRunes-utf8.RuneCountInString(ext)]), ". ") + ext
 	}
+	// Dropping invisible characters can bring combining marks together in
+	// an order NFC would change, so normalise the result once more
+	// (composition never lengthens it).
+	out = norm.NFC.String(out)
 	if out == "" || out == "_" {
 		return "file"
 	}
