@@ -191,17 +191,25 @@ func (db *DB) UpdateDossier(ctx context.Context, id string, fn func(d *portal.Do
 		out = d
 		return nil
 	})
+	if err != nil {
+		return nil, dossierTxError(err, fnErr, "update dossier "+id)
+	}
+	return out, nil
+}
+
+// dossierTxError is what a write transaction around a caller's fn returns:
+// fn's own error unchanged, domain errors as they are, a unique violation as
+// a conflict, anything else wrapped with what was being done.
+func dossierTxError(err, fnErr error, what string) error {
 	switch {
-	case err == nil:
-		return out, nil
 	case fnErr != nil && errors.Is(err, fnErr):
-		return nil, fnErr
+		return fnErr
 	case portal.ErrorCode(err) != portal.EINTERNAL:
-		return nil, err
+		return err
 	case isUniqueViolation(err):
-		return nil, portal.Errorf(portal.ECONFLICT, "update dossier %s: %v", id, err)
+		return portal.Errorf(portal.ECONFLICT, "%s: %v", what, err)
 	default:
-		return nil, fmt.Errorf("update dossier %s: %w", id, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 }
 

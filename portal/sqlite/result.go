@@ -42,16 +42,10 @@ func (db *DB) IssueResult(ctx context.Context, dossierID string, fn func(d *port
 		out = d
 		return nil
 	})
-	switch {
-	case err == nil:
-		return out, nil
-	case fnErr != nil && errors.Is(err, fnErr):
-		return nil, fnErr
-	case portal.ErrorCode(err) != portal.EINTERNAL:
-		return nil, err
-	default:
-		return nil, fmt.Errorf("issue result of dossier %s: %w", dossierID, err)
+	if err != nil {
+		return nil, dossierTxError(err, fnErr, "issue result of dossier "+dossierID)
 	}
+	return out, nil
 }
 
 // ResultByCode returns the result of the dossier with that code, or ENOTFOUND.
